@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+	"golang.org/x/term"
+)
+
+// envLogLevel names the environment variable that sets the log level when
+// --log-level is not given.
+const envLogLevel = "GALSHARE_LOG"
+
+// defaultLogLevel keeps galshare quiet unless something is worth a warning.
+const defaultLogLevel = "warn"
+
+// app is everything a command needs from the process: its streams, a logger
+// and the terminal facts that decide colour. Every command constructor
+// (newValidateCmd(a), newPlanCmd(a), …) receives the one app built by run,
+// so tests can run the CLI in-process with their own writers and
+// environment, and no command reaches for os.Stdout or a global.
+type app struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+
+	// getenv reads the environment; run passes os.Getenv, tests may pass a map.
+	getenv func(string) string
+
+	// log writes to stderr at the level from --log-level/GALSHARE_LOG. It is
+	// usable (level warn) before flags are parsed and is reconfigured by
+	// setupLogging from the root command's PersistentPreRunE.
+	log hclog.Logger
+
+	// noColor is set by --no-color or the NO_COLOR convention.
+	noColor bool
+	// isTTY reports whether stdout is a terminal.
+	isTTY bool
+	// stderrTTY reports whether stderr is a terminal.
+	stderrTTY bool
+
+	// logLevel is bound to --log-level; empty means "use GALSHARE_LOG or warn".
+	logLevel string
+}
+
+// newApp builds the app for one CLI invocation.
+func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *app {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	a := &app{
+		stdin:     stdin,
+		stdout:    stdout,
+		stderr:    stderr,
+		getenv:    getenv,
+		isTTY:     isTerminal(stdout),
+		stderrTTY: isTerminal(stderr),
+	}
+	a.log = a.newLogger(hclog.Warn)
+	return a
+}
+
+// useColor reports whether output to stdout may contain ANSI colour codes.
+func (a *app) useColor() bool {
+	return a.isTTY && !a.noColor && a.getenv("NO_COLOR") == ""
+}
+
+// stderrColor reports whether output to stderr may contain ANSI colour codes.
+func (a *app) stderrColor() bool {
+	return a.stderrTTY && !a.noColor && a.getenv("NO_COLOR") == ""
+}
+
+// setupLogging applies --log-level (which wins) or GALSHARE_LOG, and
+// --no-color, to a.log. It runs once flags are parsed.
+func (a *app) setupLogging() error {
+	level, source := a.logLevel, "--log-level"
+	if level == "" {
+		level, source = a.getenv(envLogLevel), envLogLevel
+	}
+	if level == "" {
+		level = defaultLogLevel
+	}
+	lvl, err := parseLogLevel(level)
+	if err != nil {
+		return fmt.Errorf("%s: %w", source, err)
+	}
+	a.log = a.newLogger(lvl)
+	return nil
+}
+
+func (a *app) newLogger(level hclog.Level) hclog.Logger {
+	color := hclog.ColorOff
+	if a.stderrColor() {
+		color = hclog.AutoColor
+	}
+	return hclog.New(&hclog.LoggerOptions{
+		Name:   "galshare",
+		Level:  level,
+		Output: a.stderr,
+		Color:  color,
+	})
+}
+
+// logLevels lists the accepted --log-level values, quietest last.
+var logLevels = []string{"trace", "debug", "info", "warn", "error", "off"}
+
+// parseLogLevel accepts exactly the documented names (hclog alone would
+// silently turn a typo into "no level").
+func parseLogLevel(s string) (hclog.Level, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, l := range logLevels {
+		if s == l {
+			return hclog.LevelFromString(s), nil
+		}
+	}
+	return hclog.NoLevel, fmt.Errorf("unknown log level %q (want one of %s)", s, strings.Join(logLevels, ", "))
+}
+
+// isTerminal reports whether w is an *os.File attached to a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	return term.IsTerminal(int(f.Fd()))
+}

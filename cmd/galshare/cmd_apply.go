@@ -1,0 +1,328 @@
+//go:build galshare_apply_draft
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/galshare/galshare/pkg/azure"
+	"github.com/galshare/galshare/pkg/executor"
+	"github.com/galshare/galshare/pkg/planner"
+	"github.com/galshare/galshare/pkg/spec"
+	"github.com/galshare/galshare/pkg/state"
+)
+
+// applyFlags are the flags apply and destroy share. They live in the
+// command's closure (no globals).
+type applyFlags struct {
+	autoApprove bool
+	lockTimeout time.Duration
+	waitTimeout time.Duration
+	jsonOut     bool
+	noColor     bool
+}
+
+func (f *applyFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation (required without a terminal)")
+	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock held by another run (0: fail at once)")
+	fs.DurationVar(&f.waitTimeout, "wait-timeout", 30*time.Minute, "how long each replication wait may take")
+	fs.BoolVar(&f.jsonOut, "json", false, "stream one JSON event per line (start, progress, complete, error, summary) instead of text")
+}
+
+func newApplyCmd(a *app) *cobra.Command {
+	var f applyFlags
+	az := newAzureFlags()
+	cmd := &cobra.Command{
+		Use:   "apply [MANIFEST | PLANFILE]",
+		Short: "Make Azure match a manifest, or apply a saved plan exactly",
+		Long: `apply turns a reviewed plan into the real thing.
+
+With a MANIFEST it plans, shows the plan and asks for "yes" (on a terminal;
+elsewhere pass --auto-approve). With a PLANFILE written by "plan --out" it
+applies exactly that plan, and refuses when the manifest, the state
+(lineage/serial) or any live object the plan fingerprinted changed since.
+
+Actions run as soon as their dependencies succeed, at most --parallelism at
+once. Consistency lag and throttling are retried with backoff; any other
+failure fails that action only: what depends on it is skipped, everything
+else goes on. Every result is written to the state file as it lands. A new
+client secret is written only to its delivery target (mode 0600), never to
+state, logs or output.
+
+First Ctrl-C: start nothing new, let running calls finish, save state.
+Second Ctrl-C: cancel running calls, save state.
+
+Exit codes: 0 done, 1 failures (or interrupted), 3 stopped at actions a
+human must take (consent, role grant) — run apply again once they are done.`,
+		Example: `  galshare apply examples/quickstart.yaml
+  galshare plan --out tfplan.json examples/quickstart.yaml && galshare apply tfplan.json
+  galshare apply --auto-approve --json examples/quickstart.yaml | jq -c 'select(.type=="error")'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runApply(cmd.Context(), a, az, &f, args[0], false)
+		},
+	}
+	f.register(cmd)
+	az.register(cmd)
+	return cmd
+}
+
+// runApply is the whole apply (and destroy) flow: lock, plan or load the
+// saved plan, confirm, walk, summarise.
+func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg string, destroy bool) error {
+	conn, err := az.connector(a)
+	if err != nil {
+		return err
+	}
+	op := "apply"
+	if destroy {
+		op = "destroy"
+	}
+	hd, err := state.Open(parent, az.statePath, state.LockOptions{Operation: op, Timeout: f.lockTimeout})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := hd.Close(); cerr != nil {
+			a.log.Warn("releasing the state lock failed", "error", cerr)
+		}
+	}()
+
+	plan, saved, err := loadOrMakePlan(parent, a, az, conn, hd, arg, destroy)
+	if err != nil {
+		return err
+	}
+	if !saved {
+		if !f.jsonOut {
+			if err := planner.RenderText(a.stdout, plan, planner.TextOptions{Color: a.useColor()}); err != nil {
+				return err
+			}
+		}
+		if !plan.HasChanges() && !plan.IsBlocked() {
+			return nil
+		}
+		if plan.HasChanges() {
+			if err := confirm(a, f, op); err != nil {
+				return err
+			}
+		}
+	} else if err := checkSavedPlan(parent, plan, hd, conn, az.parallelism); err != nil {
+		return err
+	}
+
+	ctx, stop := interruptible(parent)
+	defer stop.release()
+	view := newApplyView(a, f.jsonOut)
+	rep, err := executor.Apply(ctx, plan, executor.Options{
+		Clients:     conn,
+		State:       hd,
+		Parallelism: az.parallelism,
+		Stop:        stop.graceful,
+		WaitTimeout: f.waitTimeout,
+		Events:      view.Event,
+		Logger:      a.log.Named(op),
+		Hooks:       crashHooksFromEnv(a.getenv),
+	})
+	view.Close()
+	if err != nil {
+		return err
+	}
+	if !f.jsonOut {
+		verb := "Apply"
+		if destroy {
+			verb = "Destroy"
+		}
+		writeApplySummary(a.stdout, verb, rep.Summary)
+	}
+	return withExitCode(rep.ExitCode(), nil)
+}
+
+// loadOrMakePlan reads a saved plan, or plans from a manifest against the
+// locked state. saved reports which.
+func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Connector, hd *state.Handle, arg string, destroy bool) (*planner.Plan, bool, error) {
+	if isPlanFile(arg) {
+		if destroy {
+			return nil, false, fmt.Errorf("%s is a saved plan; destroy takes a manifest (or apply a plan made with plan --destroy)", arg)
+		}
+		p, err := planner.ReadPlanFile(arg)
+		return p, true, err
+	}
+	m, diags, err := spec.Load(ctx, arg)
+	if err != nil {
+		writeDiagnosticsText(a.stderr, diags, a.stderrColor())
+		return nil, false, withExitCode(exitFailure, nil)
+	}
+	st := hd.State()
+	snap, err := planner.Refresh(ctx, m, st, conn, planner.RefreshOptions{Parallelism: az.parallelism})
+	if err != nil {
+		return nil, false, err
+	}
+	p, err := planner.Build(m, snap, st, planner.Options{
+		Destroy:         destroy,
+		AuthorityHost:   conn.Environment().AuthorityHost,
+		GalshareVersion: version,
+	})
+	return p, false, err
+}
+
+// isPlanFile sniffs a saved plan (JSON with galshare's plan kind) so apply
+// takes either a manifest or a plan file without a flag.
+func isPlanFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	return strings.HasPrefix(strings.TrimSpace(string(head[:n])), "{") && strings.Contains(string(head[:n]), `"kind"`)
+}
+
+// checkSavedPlan refuses a saved plan made from another manifest, against
+// another state, or whose fingerprinted objects moved, naming what changed.
+func checkSavedPlan(ctx context.Context, p *planner.Plan, hd *state.Handle, conn azure.Clients, parallelism int) error {
+	if p.Manifest.Path != "" {
+		m, _, err := spec.Load(ctx, p.Manifest.Path)
+		switch {
+		case err != nil:
+			return fmt.Errorf("the saved plan was made from %s, which cannot be loaded now: %w", p.Manifest.Path, err)
+		case m.SHA256 != p.Manifest.SHA256:
+			return fmt.Errorf("the saved plan is stale: manifest %s changed since the plan was made (sha256 %s, now %s); make a new plan",
+				p.Manifest.Path, short(p.Manifest.SHA256), short(m.SHA256))
+		}
+	}
+	planned := state.Ref{Lineage: p.State.Lineage, Serial: p.State.Serial, Exists: p.State.Exists}
+	if err := planned.Check(hd.State().Ref()); err != nil {
+		return fmt.Errorf("the saved plan is stale: %w", err)
+	}
+	if err := executor.CheckPlanFresh(ctx, p, conn, parallelism); err != nil {
+		return fmt.Errorf("the saved plan is stale: %w", err)
+	}
+	return nil
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// ErrNotConfirmed is returned when the operator does not answer "yes".
+var errNotConfirmed = errors.New("apply cancelled: the plan was not approved")
+
+// confirm asks for "yes" on a terminal. Without a terminal it refuses
+// unless --auto-approve was given, so CI never hangs on a prompt.
+func confirm(a *app, f *applyFlags, op string) error {
+	if f.autoApprove {
+		return nil
+	}
+	if !isTerminalReader(a.stdin) || f.jsonOut {
+		return fmt.Errorf("refusing to %s without confirmation: stdin is not a terminal (or --json is set); review the plan and pass --auto-approve, or apply a saved plan file", op)
+	}
+	fmt.Fprintf(a.stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return withExitCode(exitFailure, errNotConfirmed)
+	}
+	return nil
+}
+
+func isTerminalReader(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && isTerminal(f)
+}
+
+// stopper implements the two-stage Ctrl-C: the first interrupt (the parent
+// context, cancelled by main on SIGINT, or a signal seen here) closes
+// graceful — start nothing new; the second cancels the walk's context, which
+// aborts in-flight calls. State writes are detached from it in the executor.
+type stopper struct {
+	graceful chan struct{}
+	once     sync.Once
+	cancel   context.CancelFunc
+	sigs     chan os.Signal
+	done     chan struct{}
+}
+
+func interruptible(parent context.Context) (context.Context, *stopper) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	s := &stopper{graceful: make(chan struct{}), cancel: cancel, sigs: make(chan os.Signal, 2), done: make(chan struct{})}
+	signal.Notify(s.sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		parentDone := parent.Done()
+		n := 0
+		for {
+			select {
+			case <-parentDone:
+				// main cancels the parent on the first SIGINT, which our
+				// channel sees too; either way it is the graceful stop.
+				s.stopGraceful()
+				parentDone = nil
+			case <-s.sigs:
+				n++
+				if n == 1 {
+					s.stopGraceful()
+				} else {
+					cancel()
+				}
+			case <-s.done:
+				return
+			}
+		}
+	}()
+	return ctx, s
+}
+
+func (s *stopper) stopGraceful() { s.once.Do(func() { close(s.graceful) }) }
+
+func (s *stopper) release() {
+	signal.Stop(s.sigs)
+	close(s.done)
+	s.cancel()
+}
+
+// crashHooksFromEnv wires GALSHARE_TEST_CRASH=POINT:N (POINT one of call,
+// deliver, record) to SIGKILL the process at the Nth such point. It exists
+// for the crash-safety tests, which must kill a real apply at precise
+// moments; it does nothing unless the variable is set.
+func crashHooksFromEnv(getenv func(string) string) *executor.Hooks {
+	v := getenv("GALSHARE_TEST_CRASH")
+	point, nStr, ok := strings.Cut(v, ":")
+	n, err := strconv.Atoi(nStr)
+	if !ok || err != nil || n < 1 {
+		return nil
+	}
+	var mu sync.Mutex
+	count := 0
+	hit := func(p string) func(string) {
+		if p != point {
+			return nil
+		}
+		return func(string) {
+			mu.Lock()
+			count++
+			c := count
+			mu.Unlock()
+			if c == n {
+				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {} // never returns
+			}
+		}
+	}
+	return &executor.Hooks{AfterCall: hit("call"), AfterDeliver: hit("deliver"), AfterRecord: hit("record")}
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets testscript run "galshare" in scripts: the test binary
+// re-executes itself as the command, through the same run() main uses.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"galshare": func() {
+			os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar. $EXAMPLES points at the
+// repository's examples/ and $SCHEMAS at schemas/, so scripts validate the
+// shipped files rather than copies.
+func TestScripts(t *testing.T) {
+	examples, err := filepath.Abs(filepath.Join("..", "..", "examples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("testdata", "script"),
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("EXAMPLES", examples)
+			env.Setenv("GALSHARE_LOG", "")
+			env.Setenv("NO_COLOR", "")
+			return nil
+		},
+	})
+}
+
+func TestExitCodeOf(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name      string
+		err       error
+		code      int
+		wantPrint bool
+	}{
+		{"success", nil, exitOK, false},
+		{"plain error", boom, exitFailure, true},
+		{"silent failure", withExitCode(exitFailure, nil), exitFailure, false},
+		{"changes present", withExitCode(exitChanges, nil), exitChanges, false},
+		{"blocked with message", withExitCode(exitBlocked, boom), exitBlocked, true},
+		{"wrapped", fmt.Errorf("ctx: %w", withExitCode(exitBlocked, nil)), exitBlocked, false},
+	}
+	for _, tt := range tests {
+		code, print := exitCodeOf(tt.err)
+		if code != tt.code || print != tt.wantPrint {
+			t.Errorf("%s: exitCodeOf = %d, %v; want %d, %v", tt.name, code, print, tt.code, tt.wantPrint)
+		}
+	}
+}
+
+// TestRunInProcess drives run() with buffers, the way other commands' tests can.
+func TestRunInProcess(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"validate", filepath.Join("..", "..", "examples", "quickstart.yaml")},
+		strings.NewReader(""), &stdout, &stderr)
+	if code != exitOK || !strings.Contains(stdout.String(), "valid") || stderr.Len() != 0 {
+		t.Fatalf("run = %d\nstdout: %s\nstderr: %s", code, &stdout, &stderr)
+	}
+	stdout.Reset()
+	code = run(context.Background(), []string{"no-such-command"}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitFailure || !strings.Contains(stderr.String(), "galshare: error: unknown command") {
+		t.Fatalf("run = %d, stderr %q", code, &stderr)
+	}
+}
+
+// TestRunCancelled: a cancelled context (Ctrl-C) stops validate with exit 1.
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"validate", filepath.Join("..", "..", "examples", "quickstart.yaml")}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitFailure || !strings.Contains(stderr.String(), "interrupted") {
+		t.Fatalf("run = %d, stderr %q; want 1 and 'interrupted'", code, &stderr)
+	}
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/galshare/galshare/pkg/executor"
+)
+
+// applyView shows an apply's progress. The executor serialises events, so
+// views need no locking for Event; Close flushes and is called once, after
+// the summary event.
+type applyView interface {
+	Event(executor.Event)
+	Close()
+}
+
+// newApplyView picks the view: one JSON event per line with --json, a live
+// view (mpb) when stdout is a terminal, else one line per action.
+func newApplyView(a *app, jsonOut bool) applyView {
+	switch {
+	case jsonOut:
+		return newJSONView(a.stdout)
+	case a.isTTY:
+		return newLiveView(a.stdout, a.useColor())
+	default:
+		return &lineView{w: a.stdout}
+	}
+}
+
+// outcome is the word for what happened to an action, e.g. "created",
+// "replication complete", "skipped".
+func outcome(ev executor.Event) string {
+	switch ev.Status {
+	case "succeeded":
+		switch ev.Action {
+		case "create":
+			return "created"
+		case "update":
+			return "updated"
+		case "delete":
+			return "deleted"
+		case "replace":
+			return "replaced"
+		case "wait":
+			return "ready"
+		case "read":
+			return "read"
+		}
+		return "unchanged"
+	case "skipped":
+		return "skipped (upstream " + ev.Cause + " did not succeed)"
+	case "not started":
+		return "not started (interrupted)"
+	}
+	return ev.Status
+}
+
+// round keeps durations short in progress lines.
+func round(ms int64) string {
+	d := time.Duration(ms) * time.Millisecond
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// lineView writes one line per finished action (address, outcome,
+// duration) and one per progress report (retries, replication polls), for
+// logs and CI.
+type lineView struct{ w io.Writer }
+
+func (v *lineView) Event(ev executor.Event) {
+	switch ev.Type {
+	case executor.EventProgress:
+		fmt.Fprintf(v.w, "%s: %s\n", ev.Address, ev.Message)
+	case executor.EventComplete:
+		if ev.DurationMS > 0 || ev.Status == "succeeded" {
+			fmt.Fprintf(v.w, "%s: %s [%s]\n", ev.Address, outcome(ev), round(ev.DurationMS))
+		} else {
+			fmt.Fprintf(v.w, "%s: %s\n", ev.Address, outcome(ev))
+		}
+	case executor.EventError:
+		fmt.Fprintf(v.w, "%s: %s [%s]: %s\n", ev.Address, ev.Status, round(ev.DurationMS), ev.Error)
+	}
+}
+
+func (v *lineView) Close() {}

@@ -1,0 +1,12 @@
+package azsim
+
+// worldVersion is the version of the persisted world.json layout; a file with another version is refused rather
+// than half-loaded.
+const worldVersion = 1
+
+// world is everything the simulator knows; it is persisted as one JSON document, so every field is exported.
+type world struct {
+	Version   int        `json:"version"`
+	Directory *directory `json:"directory"`
+	ARM       *armWorld  `json:"arm"`
+}

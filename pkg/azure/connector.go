@@ -1,0 +1,284 @@
+package azure
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/hashicorp/go-hclog"
+)
+
+// Options configures a Connector. The zero value means: public cloud, default
+// credential chain for every tenant, no logging, azcore's retry defaults.
+type Options struct {
+	// Env is the cloud; the zero value means PublicCloud().
+	Env Environment
+	// Credentials is the parsed --credentials file, or nil.
+	Credentials *CredentialsFile
+	// LookupEnv reads environment variables (nil: os.LookupEnv); tests inject it.
+	LookupEnv func(string) (string, bool)
+	// Logger receives one debug line per HTTP call (nil: none).
+	Logger hclog.Logger
+	// Retry tunes the pipeline's retries; zero fields keep azcore's defaults
+	// (3 retries, exponential from 0.8 s, MaxRetryDelay 60 s) except that
+	// MaxRetryDelay defaults to 30 s.
+	Retry policy.RetryOptions
+	// UserAgent is added to every request's telemetry (default "galshare").
+	UserAgent string
+}
+
+// Connector hands out per-tenant Directory and Resources clients, building one
+// credential, one Graph client and one ARM client set per tenant on first use and
+// reusing them (and their tokens and connections) afterwards. It is safe for
+// concurrent use.
+type Connector struct {
+	env        Environment
+	opts       Options
+	httpClient *http.Client
+	log        hclog.Logger
+	calls      atomic.Int64
+
+	// appID/appSecret make this a connector that signs in as the shared app
+	// itself in every tenant (see AppClients).
+	appID     string
+	appSecret Secret
+
+	mu    sync.Mutex
+	creds map[string]azcore.TokenCredential
+	dirs  map[string]*graphDirectory
+	res   map[string]*armResources
+}
+
+// NewConnector validates the environment and returns a Connector. No network
+// call is made until a client is used.
+func NewConnector(opts Options) (*Connector, error) {
+	if opts.Env.AuthorityHost == "" {
+		opts.Env = PublicCloud()
+	}
+	if err := opts.Env.Validate(); err != nil {
+		return nil, fmt.Errorf("cloud %s: %w", opts.Env.Name, err)
+	}
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = os.LookupEnv
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "galshare"
+	}
+	if opts.Retry.MaxRetryDelay == 0 {
+		opts.Retry.MaxRetryDelay = 30 * time.Second
+	}
+	hc, err := opts.Env.HTTPClient()
+	if err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	return &Connector{
+		env: opts.Env, opts: opts, httpClient: hc, log: log,
+		creds: map[string]azcore.TokenCredential{},
+		dirs:  map[string]*graphDirectory{},
+		res:   map[string]*armResources{},
+	}, nil
+}
+
+// Close releases idle connections. Call it when done: an HTTP server shutting
+// down (the in-process simulator in tests) otherwise waits up to 5 s for
+// connections that were dialled in parallel but never used.
+func (c *Connector) Close() {
+	if tr, ok := c.httpClient.Transport.(interface{ CloseIdleConnections() }); ok {
+		tr.CloseIdleConnections()
+	}
+}
+
+// Environment returns the cloud this connector talks to (for consent URLs).
+func (c *Connector) Environment() Environment { return c.env }
+
+// Calls returns how many HTTP requests (attempts, token requests included) this
+// connector and the ones derived from it have sent.
+func (c *Connector) Calls() int64 { return c.calls.Load() }
+
+// AppClients returns a connector that signs in as the shared app itself (client
+// id appID, secret value secret) in every tenant, sharing this connector's cloud,
+// transport and logger. `galshare verify` uses it to prove the consumer's path.
+func (c *Connector) AppClients(appID string, secret Secret) *Connector {
+	return &Connector{
+		env: c.env, opts: c.opts, httpClient: c.httpClient, log: c.log,
+		appID: appID, appSecret: secret,
+		creds: map[string]azcore.TokenCredential{},
+		dirs:  map[string]*graphDirectory{},
+		res:   map[string]*armResources{},
+	}
+}
+
+// credentialConfig finds how to sign in to tenant: app identity, credentials
+// file entry, environment, cloud file, credentials-file default, and finally the
+// default chain (public clouds only).
+func (c *Connector) credentialConfig(tenant string) (CredentialConfig, bool) {
+	key := strings.ToLower(tenant)
+	if c.appID != "" {
+		return CredentialConfig{Method: MethodClientSecret, ClientID: c.appID, ClientSecret: c.appSecret,
+			source: "shared app", allowedTenants: []string{"*"}}, true
+	}
+	if f := c.opts.Credentials; f != nil {
+		if cfg, ok := f.Tenants[key]; ok {
+			return cfg, cfg.EffectiveMethod() != MethodNone
+		}
+	}
+	if cfg, ok := credentialFromEnv(tenant, c.lookupEnv); ok {
+		return cfg, true
+	}
+	if cfg, ok := c.env.Credentials[key]; ok {
+		return cfg, true
+	}
+	if f := c.opts.Credentials; f != nil && f.Default != nil {
+		return *f.Default, f.Default.EffectiveMethod() != MethodNone
+	}
+	if c.env.IsPublicAuthority() {
+		return CredentialConfig{Method: MethodDefault, source: "default credential chain"}, true
+	}
+	return CredentialConfig{}, false
+}
+
+// HasCredentials reports whether galshare is configured to sign in to tenant,
+// without any network call. The planner shows blocked actions for tenants
+// without credentials instead of reading them.
+func (c *Connector) HasCredentials(tenant string) bool {
+	_, ok := c.credentialConfig(tenant)
+	return ok
+}
+
+// credential returns the cached credential for tenant, building it once.
+func (c *Connector) credential(tenant string) (azcore.TokenCredential, error) {
+	key := strings.ToLower(tenant)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cred, ok := c.creds[key]; ok {
+		return cred, nil
+	}
+	cfg, ok := c.credentialConfig(tenant)
+	if !ok {
+		return nil, &Error{Tenant: tenant, Op: "sign in", Kind: KindAuthFailed,
+			Message: "no credentials configured for this tenant",
+			Fix: fmt.Sprintf("add tenant %s to the credentials file, set %sCLIENT_ID/_CLIENT_SECRET, or mark the consumer access: manual", tenant, envPrefix(tenant))}
+	}
+	cred, err := c.buildCredential(tenant, cfg)
+	if err != nil {
+		return nil, &Error{Tenant: tenant, Op: "sign in", Kind: KindAuthFailed, Message: shorten(err.Error()),
+			Fix: "fix the credentials from " + cfg.source, Err: err}
+	}
+	c.creds[key] = cred
+	return cred, nil
+}
+
+// SignIn gets an ARM token for tenant, proving the credentials work there
+// (verify uses it with AppClients). Failures are classified *Error values.
+func (c *Connector) SignIn(ctx context.Context, tenant string) error {
+	cred, err := c.credential(tenant)
+	if err != nil {
+		return err
+	}
+	if _, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.env.ARMScope()}}); err != nil {
+		return Classify(tenant, "", "sign in", err)
+	}
+	return nil
+}
+
+// clientOptions are the azcore options shared by every pipeline: cloud, the
+// transport trusting the cloud's CA, retries and the per-call log policy.
+func (c *Connector) clientOptions() azcore.ClientOptions {
+	return azcore.ClientOptions{
+		Cloud:            c.env.CloudConfig(),
+		Transport:        c.httpClient,
+		Retry:            c.opts.Retry,
+		Telemetry:        policy.TelemetryOptions{ApplicationID: c.opts.UserAgent},
+		PerRetryPolicies: []policy.Policy{&logPolicy{log: c.log, calls: &c.calls}},
+	}
+}
+
+func (c *Connector) lookupEnv(k string) (string, bool) { return c.opts.LookupEnv(k) }
+
+// Directory returns the Graph client for tenant.
+func (c *Connector) Directory(ctx context.Context, tenant string) (Directory, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	cred, err := c.credential(tenant)
+	if err != nil {
+		return nil, err
+	}
+	key := strings.ToLower(tenant)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.dirs[key]; ok {
+		return d, nil
+	}
+	d, err := newGraphDirectory(tenant, c.env, cred, c.clientOptions(), c.log)
+	if err != nil {
+		return nil, Classify(tenant, "", "create Graph client", err)
+	}
+	c.dirs[key] = d
+	return d, nil
+}
+
+// Resources returns the ARM client set for tenant.
+func (c *Connector) Resources(ctx context.Context, tenant string) (Resources, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	cred, err := c.credential(tenant)
+	if err != nil {
+		return nil, err
+	}
+	key := strings.ToLower(tenant)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.res[key]; ok {
+		return r, nil
+	}
+	r := newARMResources(tenant, cred, c.clientOptions(), nil)
+	c.res[key] = r
+	return r, nil
+}
+
+// ResourcesWithAuxiliary returns an ARM client set for tenant whose requests
+// also carry x-ms-authorization-auxiliary tokens for auxiliaryTenants (at most
+// three), all issued to the same identity: how a consumer tenant reads or uses
+// an image in the publisher's gallery. It only makes sense on a connector from
+// AppClients, whose multi-tenant app can get tokens in every tenant.
+func (c *Connector) ResourcesWithAuxiliary(ctx context.Context, tenant string, auxiliaryTenants ...string) (Resources, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	if len(auxiliaryTenants) > 3 {
+		return nil, &Error{Tenant: tenant, Op: "connect", Kind: KindInvalid, Message: "ARM accepts at most three auxiliary tenants"}
+	}
+	cred, err := c.credential(tenant)
+	if err != nil {
+		return nil, err
+	}
+	key := strings.ToLower(tenant + "|" + strings.Join(auxiliaryTenants, ","))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.res[key]; ok {
+		return r, nil
+	}
+	r := newARMResources(tenant, cred, c.clientOptions(), auxiliaryTenants)
+	c.res[key] = r
+	return r, nil
+}
+
+func checkTenant(tenant string) error {
+	if strings.TrimSpace(tenant) == "" {
+		return &Error{Op: "connect", Kind: KindInvalid, Message: "empty tenant id", Fix: "set the tenant in the manifest"}
+	}
+	return nil
+}

@@ -1,0 +1,354 @@
+package executor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/galshare/galshare/pkg/azure"
+	"github.com/galshare/galshare/pkg/planner"
+	"github.com/galshare/galshare/pkg/state"
+)
+
+// Journal intent keys of a password create or rotation. Together they let a
+// later run recognise the password a crashed call may have made: same app,
+// same displayName, exactly this endDateTime (chosen before the call).
+const (
+	intentAppObjectID = "appObjectId"
+	intentDisplayName = "displayName"
+	intentEndDateTime = "endDateTime"
+	intentReplaces    = "replacesKeyId"
+	intentKeyID       = "keyId"
+)
+
+// applyPassword adds, rotates, removes or adopts the app's client secret.
+// A new secret value goes to its delivery target before anything is recorded,
+// and is removed from the app at once if delivery fails.
+func (r *run) applyPassword(ctx context.Context, c *planner.Change) error {
+	p := c.Password
+	if err := r.checkFresh(ctx, c); err != nil {
+		return err
+	}
+	dir, err := r.opts.Clients.Directory(ctx, c.Tenant)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Address, err)
+	}
+	app := r.out.get(p.AppAddress)
+	appObjectID, err := pick(p.AppObjectID, app.ObjectID, "the app's object id", p.AppAddress)
+	if err != nil && c.Action != planner.Delete {
+		return fmt.Errorf("%s: %w", c.Address, err)
+	}
+	switch c.Action {
+	case planner.Create, planner.Replace:
+		appID, err := pick(p.AppID, app.AppID, "the app's appId", p.AppAddress)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Address, err)
+		}
+		return r.addPassword(ctx, c, dir, appObjectID, appID)
+	case planner.Delete:
+		return r.removePassword(ctx, c, dir, appObjectID)
+	case planner.NoOp:
+		if p.KeyID == "" {
+			return nil
+		}
+		if _, err := r.settleJournal(ctx, c, dir, appObjectID, firstNonEmpty(p.AppID, app.AppID)); err != nil {
+			return err
+		}
+		return r.record(ctx, c, state.Resource{
+			Address: c.Address.String(), Type: state.TypePassword, Tenant: c.Tenant, ID: p.KeyID, Origin: originFor(c),
+			Attributes: map[string]string{"appObjectId": appObjectID, "appId": firstNonEmpty(p.AppID, app.AppID), "displayName": p.DisplayName},
+		})
+	}
+	return unsupported(c)
+}
+
+func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Directory, appObjectID, appID string) error {
+	p := c.Password
+	// A run that crashed mid-call may have left a password behind: adopt it
+	// if its value reached the delivery target, remove it otherwise.
+	adopted, err := r.settleJournal(ctx, c, dir, appObjectID, appID)
+	if err != nil {
+		return err
+	}
+	if adopted != nil {
+		return r.commitAndRemoveReplaced(ctx, c, dir, "", appObjectID, appID, adopted)
+	}
+
+	now := r.opts.Now().UTC()
+	end := now.Add(p.Lifetime).Truncate(time.Second)
+	intent := map[string]string{
+		intentAppObjectID: appObjectID,
+		intentDisplayName: p.DisplayName,
+		intentEndDateTime: end.Format(time.RFC3339),
+	}
+	op := state.OpCreate
+	if c.Action == planner.Replace && p.ReplacesKeyID != "" {
+		op = state.OpRotate
+		intent[intentReplaces] = p.ReplacesKeyID
+	}
+	jid, err := r.begin(ctx, c, op, intent)
+	if err != nil {
+		return err
+	}
+	var np *azure.NewPassword
+	// addPassword is not idempotent: only answers that prove nothing was
+	// made are retried (lag, throttling). After an answer that leaves the
+	// outcome unknown, orphans with our exact endDateTime are removed first.
+	afterCreate := p.AppObjectID == ""
+	err = r.retry(ctx, c, afterCreate, "POST addPassword", func(ctx context.Context) error {
+		var err error
+		np, err = dir.AddPassword(ctx, appObjectID, p.DisplayName, end)
+		if err != nil && outcomeUnknown(err) && ctx.Err() == nil {
+			if cerr := r.removeOrphans(ctx, c, dir, appObjectID, p.DisplayName, end, ""); cerr != nil {
+				return errors.Join(err, cerr)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		r.abandon(ctx, c, jid, err)
+		return err
+	}
+	r.afterCall(c)
+
+	doc := newDeliveredSecret(r.plan.Tenant(c.Tenant).ID, appID, np, now)
+	if derr := deliver(p.DeliverTo, doc); derr != nil {
+		rerr := r.retry(ctx, c, true, "POST removePassword", func(ctx context.Context) error {
+			return dir.RemovePassword(ctx, appObjectID, np.KeyID)
+		})
+		if rerr != nil {
+			// The journal entry stays: the next run removes the orphan.
+			return fmt.Errorf("%s: delivering the new secret failed (%w) and removing the undelivered password %s also failed: %v",
+				c.Address, derr, np.KeyID, rerr)
+		}
+		_ = r.commit(ctx, c, jid, nil)
+		return fmt.Errorf("%s: delivering the new secret failed, so the new password was removed again: %w", c.Address, derr)
+	}
+	if r.opts.Hooks != nil && r.opts.Hooks.AfterDeliver != nil {
+		r.opts.Hooks.AfterDeliver(c.Address.String())
+	}
+	r.progress(c, fmt.Sprintf("secret delivered to %s (keyId %s, expires %s)", deliveryName(p.DeliverTo), np.KeyID, np.End.UTC().Format(time.RFC3339)))
+	return r.commitAndRemoveReplaced(ctx, c, dir, jid, appObjectID, appID, &np.PasswordCredential)
+}
+
+// commitAndRemoveReplaced records the new, delivered password and, for a
+// rotation, then removes the old one. The journal entry for that removal is
+// opened in the same state write that records the new password, so a crash
+// between the two leaves evidence (settled by the next run's settleJournal).
+func (r *run) commitAndRemoveReplaced(ctx context.Context, c *planner.Change, dir azure.Directory, jid, appObjectID, appID string, pc *azure.PasswordCredential) error {
+	old := c.Password.ReplacesKeyID
+	rotate := c.Action == planner.Replace && old != "" && !strings.EqualFold(old, pc.KeyID)
+	var delID string
+	err := r.commit(ctx, c, jid, func(s *state.State) error {
+		if err := s.Put(passwordResource(c, appObjectID, appID, pc)); err != nil {
+			return err
+		}
+		if !rotate {
+			return nil
+		}
+		var err error
+		delID, err = s.BeginJournal(state.JournalEntry{
+			Address: c.Address.String(), Type: string(c.Type), Tenant: c.Tenant, Operation: state.OpDelete,
+			StartedAt: r.opts.Now().UTC(), Intent: map[string]string{intentAppObjectID: appObjectID, intentKeyID: old},
+		})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.awaitPassword(ctx, c, dir, appID, pc.KeyID); err != nil {
+		return err
+	}
+	if !rotate {
+		return nil
+	}
+	err = r.retry(ctx, c, false, "POST removePassword", func(ctx context.Context) error {
+		return dir.RemovePassword(ctx, appObjectID, old)
+	})
+	if err != nil && !azure.IsNotFound(err) {
+		r.abandon(ctx, c, delID, err)
+		return fmt.Errorf("%s: the new secret is delivered and recorded, but removing the old password %s failed: %w", c.Address, old, err)
+	}
+	r.afterCall(c)
+	r.progress(c, "old password "+old+" removed")
+	return r.commit(ctx, c, delID, nil)
+}
+
+func (r *run) removePassword(ctx context.Context, c *planner.Change, dir azure.Directory, appObjectID string) error {
+	if err := r.refuseAdoptedDelete(c); err != nil {
+		return err
+	}
+	keyID := c.Password.KeyID
+	cur, inState := r.opts.State.State().Get(c.Address.String())
+	if keyID == "" && inState {
+		keyID = cur.ID
+	}
+	if appObjectID == "" && inState {
+		appObjectID = cur.Attributes["appObjectId"]
+	}
+	if keyID == "" || appObjectID == "" {
+		return r.forget(ctx, c, "")
+	}
+	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{intentAppObjectID: appObjectID, intentKeyID: keyID})
+	if err != nil {
+		return err
+	}
+	err = r.retry(ctx, c, false, "POST removePassword", func(ctx context.Context) error {
+		return dir.RemovePassword(ctx, appObjectID, keyID)
+	})
+	if err != nil && !azure.IsNotFound(err) {
+		r.abandon(ctx, c, jid, err)
+		return err
+	}
+	r.afterCall(c)
+	return r.forget(ctx, c, jid)
+}
+
+// settleJournal finishes what a crashed run left in the journal for this
+// address before anything new is done:
+//   - an interrupted create or rotation may have made a password (same
+//     displayName, exactly the endDateTime chosen before the call). If its
+//     keyId is the one in the delivery file, its value reached the target
+//     before the crash: it is returned so the caller records it instead of
+//     adding another. Any other such password never reached its target and is
+//     removed.
+//   - an interrupted removal of a rotated-out password is completed (unless
+//     that keyId is the one state now holds).
+//
+// Entries are closed once settled.
+func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Directory, appObjectID, appID string) (*azure.PasswordCredential, error) {
+	entries := r.opts.State.State().OpenJournal(c.Address.String())
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	current, _ := r.opts.State.State().Get(c.Address.String())
+	var live *azure.Application
+	err := r.retry(ctx, c, false, "GET application", func(ctx context.Context) error {
+		var err error
+		live, err = dir.GetApplicationByAppID(ctx, appID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the app to settle an interrupted password change: %w", c.Address, err)
+	}
+	delivered := deliveredKeyID(c.Password.DeliverTo)
+	var keep *azure.PasswordCredential
+	remove := map[string]bool{}
+	for _, e := range entries {
+		switch e.Operation {
+		case state.OpCreate, state.OpRotate:
+			end, perr := time.Parse(time.RFC3339, e.Intent[intentEndDateTime])
+			if perr != nil {
+				continue
+			}
+			for i := range live.Passwords {
+				pw := &live.Passwords[i]
+				if !matchesIntent(pw, e.Intent[intentDisplayName], end) ||
+					strings.EqualFold(pw.KeyID, c.Password.ReplacesKeyID) || strings.EqualFold(pw.KeyID, current.ID) {
+					continue
+				}
+				if keep == nil && delivered != "" && strings.EqualFold(pw.KeyID, delivered) {
+					keep = pw
+					continue
+				}
+				remove[pw.KeyID] = true
+			}
+		case state.OpDelete:
+			if k := e.Intent[intentKeyID]; k != "" && !strings.EqualFold(k, current.ID) && !strings.EqualFold(k, delivered) {
+				remove[k] = true
+			}
+		}
+	}
+	for k := range remove {
+		r.progress(c, "removing password "+k+" left behind by an interrupted run")
+		if err := r.retry(ctx, c, false, "POST removePassword", func(ctx context.Context) error {
+			return dir.RemovePassword(ctx, appObjectID, k)
+		}); err != nil && !azure.IsNotFound(err) {
+			return nil, fmt.Errorf("%s: removing a password left behind by an interrupted run: %w", c.Address, err)
+		}
+	}
+	if keep != nil {
+		// The caller records it in the write that closes the entries.
+		r.progress(c, "password "+keep.KeyID+" from an interrupted run was delivered; keeping it")
+		return keep, nil
+	}
+	return nil, r.commit(ctx, c, "", nil)
+}
+
+// removeOrphans removes passwords that a call with an unknown outcome may
+// have created: our displayName and exactly our endDateTime, other than keep.
+func (r *run) removeOrphans(ctx context.Context, c *planner.Change, dir azure.Directory, appObjectID, displayName string, end time.Time, keep string) error {
+	app, err := dir.GetApplicationByAppID(ctx, firstNonEmpty(c.Password.AppID, r.out.get(c.Password.AppAddress).AppID))
+	if err != nil {
+		return err
+	}
+	for _, pw := range app.Passwords {
+		if matchesIntent(&pw, displayName, end) && !strings.EqualFold(pw.KeyID, keep) {
+			if err := dir.RemovePassword(ctx, appObjectID, pw.KeyID); err != nil && !azure.IsNotFound(err) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func matchesIntent(pw *azure.PasswordCredential, displayName string, end time.Time) bool {
+	return pw.DisplayName == displayName && pw.End.UTC().Truncate(time.Second).Equal(end.UTC())
+}
+
+// deliveredKeyID reads the keyId of the secret currently at a file delivery
+// target ("" when absent or unreadable). Only the keyId is kept.
+func deliveredKeyID(to planner.Delivery) string {
+	if to.Kind != "file" || to.Path == "" {
+		return ""
+	}
+	data, err := os.ReadFile(to.Path)
+	if err != nil {
+		return ""
+	}
+	var doc struct {
+		KeyID string `json:"keyId"`
+	}
+	if json.Unmarshal(data, &doc) != nil {
+		return ""
+	}
+	return doc.KeyID
+}
+
+func passwordResource(c *planner.Change, appObjectID, appID string, pc *azure.PasswordCredential) state.Resource {
+	attrs := map[string]string{
+		"appObjectId": appObjectID,
+		"appId":       appID,
+		"displayName": pc.DisplayName,
+		"hint":        pc.Hint,
+		"endDateTime": pc.End.UTC().Format(time.RFC3339),
+		"deliveredTo": deliveryName(c.Password.DeliverTo),
+	}
+	if !pc.Start.IsZero() {
+		attrs["startDateTime"] = pc.Start.UTC().Format(time.RFC3339)
+	}
+	return state.Resource{
+		Address: c.Address.String(), Type: state.TypePassword, Tenant: c.Tenant,
+		ID: pc.KeyID, Origin: state.OriginCreated, Attributes: attrs,
+	}
+}
+
+func deliveryName(d planner.Delivery) string {
+	if d.Path == "" {
+		return d.Kind
+	}
+	return d.Kind + ":" + d.Path
+}
+
+func firstNonEmpty(xs ...string) string {
+	for _, x := range xs {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}

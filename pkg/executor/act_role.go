@@ -1,0 +1,163 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/galshare/galshare/pkg/azure"
+	"github.com/galshare/galshare/pkg/planner"
+	"github.com/galshare/galshare/pkg/state"
+)
+
+// applyRoleAssignment creates (deterministic name, principalType
+// ServicePrincipal, adopt on RoleAssignmentExists), replaces, deletes or
+// records one role assignment.
+func (r *run) applyRoleAssignment(ctx context.Context, c *planner.Change) error {
+	p := c.RoleAssignment
+	if err := r.checkFresh(ctx, c); err != nil {
+		return err
+	}
+	res, err := r.opts.Clients.Resources(ctx, c.Tenant)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Address, err)
+	}
+	switch c.Action {
+	case planner.Create, planner.Replace:
+		principal, err := pick(p.PrincipalID, r.out.get(p.PrincipalFrom).ObjectID, "the service principal's object id", p.PrincipalFrom)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Address, err)
+		}
+		// Whether the superseded assignment was made by hand must be read
+		// before the new record takes its address.
+		oldAdopted := r.refuseAdoptedDelete(c) != nil
+		if err := r.createRoleAssignment(ctx, c, res, principal); err != nil {
+			return err
+		}
+		if c.Action == planner.Replace {
+			return r.removeReplacedAssignment(ctx, c, res, principal, oldAdopted)
+		}
+		return nil
+	case planner.Delete:
+		return r.deleteRoleAssignment(ctx, c, res)
+	case planner.NoOp, planner.Read:
+		if p.ExistingID == "" {
+			return nil
+		}
+		principal := firstNonEmpty(p.PrincipalID, r.out.get(p.PrincipalFrom).ObjectID)
+		return r.record(ctx, c, roleResource(c, p.ExistingID, principal, originFor(c)))
+	}
+	return unsupported(c)
+}
+
+func (r *run) createRoleAssignment(ctx context.Context, c *planner.Change, res azure.Resources, principal string) error {
+	p := c.RoleAssignment
+	name := azure.RoleAssignmentName(p.Scope, principal, p.RoleGUID)
+	jid, err := r.begin(ctx, c, state.OpCreate, map[string]string{
+		"scope": p.Scope, "roleDefinitionGuid": p.RoleGUID, "principalId": principal, "name": name,
+	})
+	if err != nil {
+		return err
+	}
+	var ra *azure.RoleAssignment
+	var adopted bool
+	// A PUT with a deterministic name is idempotent; PrincipalNotFound while
+	// a new service principal replicates is retried.
+	err = r.retry(ctx, c, p.PrincipalID == "", "PUT roleAssignment", func(ctx context.Context) error {
+		a, ad, err := res.CreateRoleAssignment(ctx, azure.RoleAssignmentSpec{
+			Scope: p.Scope, RoleDefinitionGUID: p.RoleGUID, PrincipalID: principal, Description: p.Description,
+		})
+		if err != nil {
+			return err
+		}
+		ra, adopted = a, adopted || ad
+		return nil
+	})
+	if err != nil {
+		r.abandon(ctx, c, jid, err)
+		return err
+	}
+	r.afterCall(c)
+	origin := originFor(c)
+	if adopted {
+		// The same grant existed under another name: made by hand, so it is
+		// recorded but never deleted.
+		origin = state.OriginAdopted
+		r.progress(c, "the same role assignment already existed as "+ra.Name+"; adopted, never deleted by galshare")
+	}
+	if err := r.commit(ctx, c, jid, func(s *state.State) error { return s.Put(roleResource(c, ra.ID, principal, origin)) }); err != nil {
+		return err
+	}
+	return r.awaitRoleAssignment(ctx, c, res, ra.ID)
+}
+
+// removeReplacedAssignment removes the assignment a Replace supersedes, after
+// the new one exists, unless it was adopted (made by hand).
+func (r *run) removeReplacedAssignment(ctx context.Context, c *planner.Change, res azure.Resources, principal string, oldAdopted bool) error {
+	old := c.RoleAssignment.ExistingID
+	if old == "" || strings.EqualFold(planner.IDKey(old), planner.IDKey(roleAssignmentID(c.RoleAssignment.Scope, principal, c.RoleAssignment.RoleGUID))) {
+		return nil
+	}
+	if oldAdopted {
+		r.progress(c, "the replaced assignment "+old+" was not made by galshare; left in place")
+		return nil
+	}
+	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{"id": old})
+	if err != nil {
+		return err
+	}
+	err = r.retry(ctx, c, false, "DELETE roleAssignment", func(ctx context.Context) error {
+		return res.DeleteRoleAssignment(ctx, old)
+	})
+	if err != nil {
+		r.abandon(ctx, c, jid, err)
+		return fmt.Errorf("%s: the new assignment exists, but removing the replaced one %s failed: %w", c.Address, old, err)
+	}
+	r.afterCall(c)
+	return r.commit(ctx, c, jid, nil)
+}
+
+func (r *run) deleteRoleAssignment(ctx context.Context, c *planner.Change, res azure.Resources) error {
+	if err := r.refuseAdoptedDelete(c); err != nil {
+		return err
+	}
+	id := c.RoleAssignment.ExistingID
+	if id == "" {
+		if cur, ok := r.opts.State.State().Get(c.Address.String()); ok {
+			id = cur.ID
+		}
+	}
+	if id == "" {
+		return r.forget(ctx, c, "")
+	}
+	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{"id": id})
+	if err != nil {
+		return err
+	}
+	err = r.retry(ctx, c, false, "DELETE roleAssignment", func(ctx context.Context) error {
+		return res.DeleteRoleAssignment(ctx, id)
+	})
+	if err != nil {
+		r.abandon(ctx, c, jid, err)
+		return err
+	}
+	r.afterCall(c)
+	return r.forget(ctx, c, jid)
+}
+
+// roleAssignmentID is the full ARM id of the deterministic assignment.
+func roleAssignmentID(scope, principal, roleGUID string) string {
+	return strings.TrimSuffix(scope, "/") + "/providers/Microsoft.Authorization/roleAssignments/" +
+		azure.RoleAssignmentName(scope, principal, roleGUID)
+}
+
+func roleResource(c *planner.Change, id, principal string, origin state.Origin) state.Resource {
+	p := c.RoleAssignment
+	return state.Resource{
+		Address: c.Address.String(), Type: state.TypeRoleAssignment, Tenant: c.Tenant,
+		ID: id, Origin: origin,
+		Attributes: map[string]string{
+			"scope": p.Scope, "roleDefinitionGuid": p.RoleGUID, "roleName": p.RoleName, "principalId": principal,
+		},
+	}
+}

@@ -1,0 +1,145 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/galshare/galshare/pkg/azure"
+	"github.com/galshare/galshare/pkg/planner"
+	"github.com/galshare/galshare/pkg/state"
+)
+
+// applyServicePrincipal creates (or adopts, on 409) the app's service
+// principal in one tenant, deletes one galshare created, or records an
+// existing one, and publishes its object id: the principalId every role
+// assignment in that tenant needs.
+func (r *run) applyServicePrincipal(ctx context.Context, c *planner.Change) error {
+	p := c.ServicePrincipal
+	if err := r.checkFresh(ctx, c); err != nil {
+		return err
+	}
+	dir, err := r.opts.Clients.Directory(ctx, c.Tenant)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Address, err)
+	}
+	switch c.Action {
+	case planner.Create:
+		appID, err := pick(p.AppID, r.out.get(p.AppAddress).AppID, "the app's appId", p.AppAddress)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Address, err)
+		}
+		return r.createServicePrincipal(ctx, c, dir, appID)
+	case planner.Delete:
+		return r.deleteServicePrincipal(ctx, c, dir)
+	case planner.Read:
+		appID, err := pick(p.AppID, r.out.get(p.AppAddress).AppID, "the app's appId", p.AppAddress)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Address, err)
+		}
+		var sp *azure.ServicePrincipal
+		if err := r.retry(ctx, c, false, "GET servicePrincipal", func(ctx context.Context) error {
+			var err error
+			sp, err = dir.GetServicePrincipal(ctx, appID)
+			return err
+		}); err != nil {
+			return err
+		}
+		r.out.set(c.Address, output{ObjectID: sp.ObjectID, AppID: sp.AppID})
+		return nil
+	case planner.NoOp:
+		appID := firstNonEmpty(p.AppID, r.out.get(p.AppAddress).AppID)
+		r.out.set(c.Address, output{ObjectID: p.ObjectID, AppID: appID})
+		if p.ObjectID == "" {
+			return nil
+		}
+		return r.record(ctx, c, spResource(c, p.ObjectID, appID, originFor(c)))
+	}
+	return unsupported(c)
+}
+
+func (r *run) createServicePrincipal(ctx context.Context, c *planner.Change, dir azure.Directory, appID string) error {
+	p := c.ServicePrincipal
+	jid, err := r.begin(ctx, c, state.OpCreate, map[string]string{"appId": appID})
+	if err != nil {
+		return err
+	}
+	var sp *azure.ServicePrincipal
+	var adopted bool
+	// Right after the app is created, Graph answers 400
+	// NoBackingApplicationObject until it has replicated; that is retried.
+	// The create is idempotent (409 adopts), so unknown outcomes are safe
+	// to retry as well.
+	err = r.retry(ctx, c, p.AppID == "", "POST servicePrincipals", func(ctx context.Context) error {
+		s, ad, err := dir.CreateServicePrincipal(ctx, appID, p.Tags)
+		if err != nil {
+			return err
+		}
+		sp, adopted = s, adopted || ad
+		return nil
+	})
+	if err != nil {
+		r.abandon(ctx, c, jid, err)
+		return err
+	}
+	r.afterCall(c)
+	origin := originFor(c)
+	if adopted && !hasAll(sp.Tags, p.Tags) {
+		// It existed and does not carry galshare's marker: an admin's
+		// consent or someone else made it. Never delete it.
+		origin = state.OriginAdopted
+		r.progress(c, "the service principal already existed (e.g. after admin consent); adopted, never deleted by galshare")
+	}
+	r.out.set(c.Address, output{ObjectID: sp.ObjectID, AppID: sp.AppID})
+	if err := r.commit(ctx, c, jid, func(s *state.State) error { return s.Put(spResource(c, sp.ObjectID, appID, origin)) }); err != nil {
+		return err
+	}
+	return r.awaitServicePrincipal(ctx, c, dir, appID)
+}
+
+func (r *run) deleteServicePrincipal(ctx context.Context, c *planner.Change, dir azure.Directory) error {
+	if err := r.refuseAdoptedDelete(c); err != nil {
+		return err
+	}
+	id := c.ServicePrincipal.ObjectID
+	if id == "" {
+		if cur, ok := r.opts.State.State().Get(c.Address.String()); ok {
+			id = cur.ID
+		}
+	}
+	if id == "" {
+		return r.forget(ctx, c, "")
+	}
+	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{"objectId": id})
+	if err != nil {
+		return err
+	}
+	err = r.retry(ctx, c, false, "DELETE servicePrincipal", func(ctx context.Context) error {
+		return dir.DeleteServicePrincipal(ctx, id)
+	})
+	if err != nil {
+		r.abandon(ctx, c, jid, err)
+		return err
+	}
+	r.afterCall(c)
+	return r.forget(ctx, c, jid)
+}
+
+func spResource(c *planner.Change, objectID, appID string, origin state.Origin) state.Resource {
+	return state.Resource{
+		Address: c.Address.String(), Type: state.TypeServicePrincipal, Tenant: c.Tenant,
+		ID: objectID, Origin: origin,
+		Attributes: map[string]string{"appId": appID, "consumer": c.ServicePrincipal.Consumer},
+	}
+}
+
+// hasAll reports whether have contains every tag of want (an empty want is
+// trivially contained, so untagged plans keep the plan's origin).
+func hasAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}

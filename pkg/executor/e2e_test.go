@@ -1,0 +1,269 @@
+package executor_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/galshare/galshare/pkg/azsim"
+	"github.com/galshare/galshare/pkg/executor"
+	"github.com/galshare/galshare/pkg/planner"
+)
+
+var examples = []string{"quickstart", "partner-msp", "acquisition"}
+
+// converge applies plans until nothing is blocked: a blocked consumer gets
+// the admin consent and role grants a human would make (through the
+// simulator), then apply runs again. It returns the first report's exit code.
+func (w *simWorld) converge() int {
+	w.t.Helper()
+	first := -1
+	for round := 0; round < 4; round++ {
+		p := w.plan(false)
+		rep := w.apply(p)
+		if first < 0 {
+			first = rep.ExitCode()
+		}
+		switch rep.ExitCode() {
+		case executor.ExitOK:
+			return first
+		case executor.ExitBlocked:
+			w.actAsAdmins(p)
+		default:
+			w.t.Fatalf("apply round %d failed:\n%s", round, failures(rep))
+		}
+	}
+	w.t.Fatalf("apply did not converge after 4 rounds")
+	return first
+}
+
+// actAsAdmins does what the blocked actions ask a human to do: consent in
+// the tenant (creates the SP) and make the role grants.
+func (w *simWorld) actAsAdmins(p *planner.Plan) {
+	w.t.Helper()
+	appID := ""
+	if c := p.Change(planner.AppAddress(w.load().Publisher.App.DisplayName)); c != nil {
+		appID = c.App.AppID
+	}
+	if appID == "" {
+		// The app was created by this very apply: read it from state.
+		st := readState(w.t, w.statePath)
+		r, _ := st.Get(planner.AppAddress(w.load().Publisher.App.DisplayName).String())
+		appID = r.Attributes["appId"]
+	}
+	for _, c := range p.Changes {
+		if c.Action != planner.Blocked {
+			continue
+		}
+		switch c.Type {
+		case planner.TypeServicePrincipal:
+			if _, err := w.sim.ConsentAsAdmin(c.Tenant, appID); err != nil {
+				w.t.Fatalf("consent in %s: %v", c.Tenant, err)
+			}
+		case planner.TypeRoleAssignment:
+			sp, ok := w.sim.ServicePrincipal(c.Tenant, appID)
+			if !ok {
+				w.t.Fatalf("no SP in %s to grant %s to", c.Tenant, c.Address)
+			}
+			if _, err := w.sim.GrantRole(c.RoleAssignment.Scope, c.RoleAssignment.RoleGUID, sp.ID); err != nil {
+				w.t.Fatalf("grant %s: %v", c.Address, err)
+			}
+		}
+	}
+}
+
+func TestE2EExamplesConvergeAndDestroy(t *testing.T) {
+	for _, name := range examples {
+		t.Run(name, func(t *testing.T) {
+			w := newSimWorld(t, name)
+			w.converge()
+
+			// A second plan shows no changes, and neither it nor an apply
+			// of it writes anything.
+			w.sim.ResetStats()
+			p := w.plan(false)
+			if p.HasChanges() || p.IsBlocked() {
+				t.Fatalf("second plan has changes:\n%s", changes(p))
+			}
+			if rep := w.apply(p); rep.ExitCode() != executor.ExitOK {
+				t.Fatalf("no-op apply: %d\n%s", rep.ExitCode(), failures(rep))
+			}
+			if st := w.sim.Stats(); st.Writes != 0 {
+				t.Errorf("no-op plan+apply made %d write calls: %v", st.Writes, st.Routes)
+			}
+			w.checkExactlyOnce()
+
+			// Destroy leaves nothing galshare made.
+			pd := w.plan(true)
+			if rep := w.apply(pd); rep.ExitCode() != executor.ExitOK {
+				t.Fatalf("destroy: %d\n%s", rep.ExitCode(), failures(rep))
+			}
+			m := w.load()
+			for _, a := range w.sim.Applications(m.Publisher.Tenant) {
+				if a.UniqueName == m.Publisher.App.UniqueName {
+					t.Errorf("app %s survived destroy", a.AppID)
+				}
+			}
+			st := readState(t, w.statePath)
+			for _, r := range st.Resources {
+				if r.Origin == "created" {
+					t.Errorf("state still holds created %s after destroy", r.Address)
+				}
+			}
+			if pd2 := w.plan(true); pd2.HasChanges() {
+				t.Errorf("a second destroy plan still has changes:\n%s", changes(pd2))
+			}
+		})
+	}
+}
+
+// checkExactlyOnce asserts Azure-side truth: one app with one password,
+// at most one SP per tenant, no duplicate role assignment.
+func (w *simWorld) checkExactlyOnce() {
+	w.t.Helper()
+	m := w.load()
+	var mine []azsim.AppView
+	for _, a := range w.sim.Applications(m.Publisher.Tenant) {
+		if a.UniqueName == m.Publisher.App.UniqueName || a.DisplayName == m.Publisher.App.DisplayName {
+			mine = append(mine, a)
+		}
+	}
+	if len(mine) != 1 {
+		w.t.Fatalf("%d apps for the manifest, want 1", len(mine))
+	}
+	app := mine[0]
+	if m.Publisher.App.Secret != nil && len(app.Passwords) != 1 {
+		w.t.Errorf("app has %d passwords, want 1: %+v", len(app.Passwords), app.Passwords)
+	}
+	tenants := []string{m.Publisher.Tenant}
+	for _, c := range m.Consumers {
+		tenants = append(tenants, c.Tenant)
+	}
+	spIDs := map[string]bool{}
+	for _, tn := range tenants {
+		n := 0
+		for _, sp := range w.sim.ServicePrincipals(tn) {
+			if sp.AppID == app.AppID {
+				n++
+				spIDs[strings.ToLower(sp.ID)] = true
+			}
+		}
+		if n != 1 {
+			w.t.Errorf("tenant %s has %d SPs of the app, want 1", tn, n)
+		}
+	}
+	seen := map[string]int{}
+	for _, ra := range w.sim.RoleAssignments() {
+		if spIDs[strings.ToLower(ra.PrincipalID)] {
+			seen[strings.ToLower(ra.Scope)+"|"+strings.ToLower(ra.RoleID)]++
+		}
+	}
+	for k, n := range seen {
+		if n != 1 {
+			w.t.Errorf("role assignment %s exists %d times", k, n)
+		}
+	}
+}
+
+// TestE2EStateFileLost: after a converged apply the state file (and its
+// backup) are deleted; the next plan re-discovers everything and the apply
+// duplicates nothing.
+func TestE2EStateFileLost(t *testing.T) {
+	w := newSimWorld(t, "quickstart")
+	w.converge()
+	for _, suffix := range []string{"", ".backup"} {
+		if err := os.Remove(w.statePath + suffix); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	w.sim.ResetStats()
+	p := w.plan(false)
+	rep := w.apply(p)
+	if rep.ExitCode() != executor.ExitOK {
+		t.Fatalf("apply after state loss: %d\n%s\nplan:\n%s", rep.ExitCode(), failures(rep), changes(p))
+	}
+	if n := w.sim.Stats().Routes["POST addPassword"]; n != 0 {
+		t.Errorf("state loss made apply add %d passwords (plan:\n%s)", n, changes(p))
+	}
+	w.checkExactlyOnce()
+	if p2 := w.plan(false); p2.HasChanges() {
+		t.Errorf("plan after recovery has changes:\n%s", changes(p2))
+	}
+}
+
+// TestE2ECrashAtEachWrite interrupts the first apply of the quickstart right
+// after its Nth write call, before the result is recorded (the moment a
+// crash loses most), for every N; a fresh plan and apply must converge with
+// nothing duplicated.
+func TestE2ECrashAtEachWrite(t *testing.T) {
+	for n := 1; n <= 6; n++ {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			w := newSimWorld(t, "quickstart")
+			count := 0
+			hooks := &executor.Hooks{AfterCall: func(string) {
+				count++
+				if count == n {
+					panic("simulated crash")
+				}
+			}}
+			p := w.plan(false)
+			w.applyWithHooks(p, hooks)
+			w.converge()
+			w.checkExactlyOnce()
+			if st := readState(t, w.statePath); len(st.Journal) != 0 {
+				t.Errorf("journal left: %+v", st.Journal)
+			}
+		})
+	}
+}
+
+// TestE2ENoSecretInAnyOutput runs a full lifecycle with JSON events and
+// trace logs captured, saves every plan as a file, and scans all of it (and
+// the state and its backup) for the delivered secret value.
+func TestE2ENoSecretInAnyOutput(t *testing.T) {
+	w := newSimWorld(t, "quickstart")
+	var out bytes.Buffer
+	w.events = &out
+	w.converge()
+	secretFile := filepath.Join(w.dir, "secrets", "myGalleryApp.json")
+	var doc executor.DeliveredSecret
+	b, err := os.ReadFile(secretFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Secret == "" {
+		t.Fatalf("delivered file: %v", err)
+	}
+	if fi, _ := os.Stat(secretFile); fi.Mode().Perm() != 0o600 {
+		t.Errorf("delivered file mode %v", fi.Mode().Perm())
+	}
+	for i, destroy := range []bool{false, true} {
+		p := w.plan(destroy)
+		pf := filepath.Join(w.dir, fmt.Sprintf("plan%d.json", i))
+		if err := planner.WritePlanFile(pf, p); err != nil {
+			t.Fatal(err)
+		}
+		w.apply(p)
+	}
+	files := []string{w.statePath, w.statePath + ".backup", filepath.Join(w.dir, "plan0.json"), filepath.Join(w.dir, "plan1.json")}
+	blobs := map[string][]byte{"events": out.Bytes(), "trace logs": w.logs.Bytes()}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		blobs[filepath.Base(f)] = b
+	}
+	if out.Len() == 0 {
+		t.Fatal("no events captured")
+	}
+	for name, b := range blobs {
+		if bytes.Contains(b, []byte(doc.Secret)) {
+			t.Errorf("secret value found in %s", name)
+		}
+	}
+}

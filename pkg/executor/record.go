@@ -1,0 +1,174 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/galshare/galshare/pkg/azure"
+	"github.com/galshare/galshare/pkg/planner"
+	"github.com/galshare/galshare/pkg/state"
+)
+
+// stateCtx detaches state writes from cancellation: after a second Ctrl-C
+// in-flight calls are cancelled, but what they did must still be recorded.
+func stateCtx(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
+// begin writes a journal entry for a write call about to be made on c, before
+// the call, so a crash mid-call leaves evidence the next plan reconciles from
+// Azure. intent holds the non-secret facts needed to find the object again.
+func (r *run) begin(ctx context.Context, c *planner.Change, op string, intent map[string]string) (string, error) {
+	var id string
+	err := r.opts.State.Update(stateCtx(ctx), func(s *state.State) error {
+		var err error
+		id, err = s.BeginJournal(state.JournalEntry{
+			Address:   c.Address.String(),
+			Type:      string(c.Type),
+			Tenant:    c.Tenant,
+			Operation: op,
+			StartedAt: r.opts.Now().UTC(),
+			Intent:    intent,
+		})
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("%s: writing the journal entry before %s: %w", c.Address, op, err)
+	}
+	return id, nil
+}
+
+// commit records the result of a write call and closes its journal entry in
+// one state write, so there is no moment where the result is lost and the
+// entry is gone. Leftover entries for the same address (from a run that
+// crashed) are closed too: the object's fate is now known.
+func (r *run) commit(ctx context.Context, c *planner.Change, journalID string, fn func(*state.State) error) error {
+	err := r.opts.State.Update(stateCtx(ctx), func(s *state.State) error {
+		for _, e := range s.OpenJournal(c.Address.String()) {
+			if err := s.EndJournal(e.ID); err != nil {
+				return err
+			}
+		}
+		if journalID != "" {
+			// Already closed above when it was for this address; otherwise
+			// close it now.
+			if err := s.EndJournal(journalID); err != nil && !errors.Is(err, state.ErrNoJournalEntry) {
+				return err
+			}
+		}
+		// fn runs last so it may open the journal entry of a follow-up call
+		// in the same write (a rotation's removal of the old password).
+		if fn != nil {
+			return fn(s)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: recording the result in state: %w", c.Address, err)
+	}
+	if r.opts.Hooks != nil && r.opts.Hooks.AfterRecord != nil {
+		r.opts.Hooks.AfterRecord(c.Address.String())
+	}
+	return nil
+}
+
+// abandon handles a failed write call. When Azure answered, the call
+// certainly did not take effect and the journal entry is closed; when the
+// outcome is unknown (no response, a cancelled or timed-out call, a 5xx) the
+// entry stays for the next plan to reconcile.
+func (r *run) abandon(ctx context.Context, c *planner.Change, journalID string, callErr error) {
+	if outcomeUnknown(callErr) {
+		r.log.Debug("leaving journal entry open: outcome of the call is unknown", "address", c.Address.String(), "journal", journalID)
+		return
+	}
+	err := r.opts.State.Update(stateCtx(ctx), func(s *state.State) error { return s.EndJournal(journalID) })
+	if err != nil {
+		r.log.Warn("could not close journal entry", "address", c.Address.String(), "journal", journalID, "error", err)
+	}
+}
+
+// outcomeUnknown reports whether a failed call may still have taken effect.
+func outcomeUnknown(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ae *azure.Error
+	if !errors.As(err, &ae) {
+		return true
+	}
+	return ae.StatusCode == 0 || ae.StatusCode >= 500
+}
+
+// afterCall runs the crash-test hook between an Azure write and its record.
+func (r *run) afterCall(c *planner.Change) {
+	if r.opts.Hooks != nil && r.opts.Hooks.AfterCall != nil {
+		r.opts.Hooks.AfterCall(c.Address.String())
+	}
+}
+
+// record puts res in state unless state already holds exactly that, so a
+// re-apply with nothing to do does not bump the serial.
+func (r *run) record(ctx context.Context, c *planner.Change, res state.Resource) error {
+	if cur, ok := r.opts.State.State().Get(res.Address); ok && sameRecord(cur, res) && len(r.opts.State.State().OpenJournal(res.Address)) == 0 {
+		return nil
+	}
+	return r.commit(ctx, c, "", func(s *state.State) error { return s.Put(res) })
+}
+
+func sameRecord(a, b state.Resource) bool {
+	return a.Type == b.Type && a.Tenant == b.Tenant && a.ID == b.ID && a.Origin == b.Origin &&
+		maps.Equal(a.Attributes, b.Attributes)
+}
+
+// retry runs fn under the apply's retry policy. afterCreate widens what is
+// retried to the 404s and token errors of objects that were just created.
+// Each retry is reported as a progress event so a long wait for replication
+// does not look like a hang.
+func (r *run) retry(ctx context.Context, c *planner.Change, afterCreate bool, what string, fn func(context.Context) error) error {
+	rt := r.opts.Retry
+	rt.Classify = retryableAzure
+	if afterCreate {
+		rt.Classify = retryableAfterCreate
+	}
+	rt.OnRetry = func(e RetryEvent) {
+		r.log.Debug("retrying", "address", c.Address.String(), "call", what, "attempt", e.Attempt, "wait", e.Wait, "error", e.Err)
+		r.ev.emit(Event{
+			Type: EventProgress, Address: c.Address.String(), Action: c.Action.String(), Tenant: c.Tenant,
+			Message: fmt.Sprintf("%s: attempt %d failed (%s), retrying in %s", what, e.Attempt, azure.KindOf(e.Err), e.Wait.Round(time.Millisecond)),
+		})
+	}
+	return rt.Do(ctx, fn)
+}
+
+// progress reports a step of a long action.
+func (r *run) progress(c *planner.Change, msg string) {
+	r.ev.emit(Event{Type: EventProgress, Address: c.Address.String(), Action: c.Action.String(), Tenant: c.Tenant, Message: msg})
+}
+
+// refuseAdoptedDelete is the last guard of "galshare deletes nothing it did
+// not create": whatever the plan says, an object state records as adopted is
+// never deleted.
+func (r *run) refuseAdoptedDelete(c *planner.Change) error {
+	if cur, ok := r.opts.State.State().Get(c.Address.String()); ok && cur.Origin == state.OriginAdopted {
+		return fmt.Errorf("%s: refusing to delete an object galshare adopted (it existed before galshare managed it)", c.Address)
+	}
+	return nil
+}
+
+// forget removes the record of a deleted object (and its journal entries).
+func (r *run) forget(ctx context.Context, c *planner.Change, journalID string) error {
+	return r.commit(ctx, c, journalID, func(s *state.State) error {
+		s.Remove(c.Address.String())
+		return nil
+	})
+}
+
+// originFor is the origin recorded for an object this apply created or
+// found: the plan's when it says, else created.
+func originFor(c *planner.Change) state.Origin {
+	if c.Origin == planner.OriginAdopted {
+		return state.OriginAdopted
+	}
+	return state.OriginCreated
+}

@@ -1,0 +1,163 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/galshare/galshare/pkg/azure"
+	"github.com/galshare/galshare/pkg/planner"
+)
+
+// StaleError refuses a change whose live object moved since the plan was
+// made: the reviewed decision no longer matches reality.
+type StaleError struct {
+	Address string
+	// What says how it changed ("changed since plan", "no longer exists").
+	What string
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("%s: %s; run plan again", e.Address, e.What)
+}
+
+// checkFresh re-reads the object a change was decided on and compares its
+// fingerprint with the plan's, using the planner's own fingerprint functions.
+// Changes planned against an absent object (no fingerprint) need no check:
+// their creates are idempotent.
+func (r *run) checkFresh(ctx context.Context, c *planner.Change) error {
+	if c.Fingerprint == "" || c.Action == planner.Wait || c.Action == planner.Blocked {
+		return nil
+	}
+	got, err := r.liveFingerprint(ctx, c)
+	if err != nil {
+		if azure.IsNotFound(err) {
+			return &StaleError{Address: c.Address.String(), What: "the object no longer exists (deleted since plan)"}
+		}
+		return fmt.Errorf("%s: re-reading the object to check it did not change since plan: %w", c.Address, err)
+	}
+	if got == "" {
+		return &StaleError{Address: c.Address.String(), What: "the object no longer exists (deleted since plan)"}
+	}
+	if got != c.Fingerprint {
+		return &StaleError{Address: c.Address.String(), What: "changed since plan (the live object differs from what the plan was made against)"}
+	}
+	return nil
+}
+
+// liveFingerprint reads the object of c and returns its fingerprint ("" when
+// it is absent).
+func (r *run) liveFingerprint(ctx context.Context, c *planner.Change) (string, error) {
+	switch c.Type {
+	case planner.TypeApplication:
+		dir, err := r.opts.Clients.Directory(ctx, c.Tenant)
+		if err != nil {
+			return "", err
+		}
+		app, err := r.readApp(ctx, c, dir)
+		if err != nil {
+			return "", err
+		}
+		return planner.FingerprintApplication(app), nil
+	case planner.TypePassword:
+		p := c.Password
+		keyID := p.KeyID
+		if c.Action == planner.Replace && p.ReplacesKeyID != "" {
+			keyID = p.ReplacesKeyID
+		}
+		appID, err := pick(p.AppID, r.out.get(p.AppAddress).AppID, "the app's appId", p.AppAddress)
+		if err != nil {
+			return "", err
+		}
+		dir, err := r.opts.Clients.Directory(ctx, c.Tenant)
+		if err != nil {
+			return "", err
+		}
+		var app *azure.Application
+		err = r.retry(ctx, c, false, "GET application", func(ctx context.Context) error {
+			var err error
+			app, err = dir.GetApplicationByAppID(ctx, appID)
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+		for i := range app.Passwords {
+			if strings.EqualFold(app.Passwords[i].KeyID, keyID) {
+				return planner.FingerprintPassword(&app.Passwords[i]), nil
+			}
+		}
+		return "", nil
+	case planner.TypeServicePrincipal:
+		p := c.ServicePrincipal
+		appID, err := pick(p.AppID, r.out.get(p.AppAddress).AppID, "the app's appId", p.AppAddress)
+		if err != nil {
+			return "", err
+		}
+		dir, err := r.opts.Clients.Directory(ctx, c.Tenant)
+		if err != nil {
+			return "", err
+		}
+		var sp *azure.ServicePrincipal
+		err = r.retry(ctx, c, false, "GET servicePrincipal", func(ctx context.Context) error {
+			var err error
+			sp, err = dir.GetServicePrincipal(ctx, appID)
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+		return planner.FingerprintServicePrincipal(sp), nil
+	case planner.TypeRoleAssignment:
+		id := c.RoleAssignment.ExistingID
+		if id == "" {
+			return "", fmt.Errorf("the plan has a fingerprint but no assignment id")
+		}
+		res, err := r.opts.Clients.Resources(ctx, c.Tenant)
+		if err != nil {
+			return "", err
+		}
+		var ra *azure.RoleAssignment
+		err = r.retry(ctx, c, false, "GET roleAssignment", func(ctx context.Context) error {
+			var err error
+			ra, err = res.GetRoleAssignment(ctx, id)
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+		return planner.FingerprintRoleAssignment(ra), nil
+	}
+	return "", nil
+}
+
+// CheckPlanFresh re-reads every object a saved plan fingerprinted, before
+// anything is written, and returns one error naming each change whose object
+// moved since the plan (nil when all match). Apply checks each change again
+// just before acting on it; this up-front pass makes a stale saved plan fail
+// as a whole instead of half-way.
+func CheckPlanFresh(ctx context.Context, plan *planner.Plan, clients azure.Clients, parallelism int) error {
+	r := &run{opts: Options{Clients: clients}, plan: plan, out: newOutputs(), ev: &emitter{}, log: hclog.NewNullLogger()}
+	var nodes []Node
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		if c.Fingerprint == "" {
+			continue
+		}
+		nodes = append(nodes, Node{ID: c.Address.String(), Run: func(ctx context.Context) error { return r.checkFresh(ctx, c) }})
+	}
+	res, err := Walk(ctx, nodes, WalkOptions{Parallelism: parallelism})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, x := range res.Results {
+		if x.Err != nil {
+			errs = append(errs, x.Err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,125 @@
+package planner
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// topoSort orders changes so that each comes after everything it depends
+// on. Among changes that are ready at the same time the original (procedure)
+// order wins, so the output is deterministic and reads like the documented
+// steps. A cycle is a bug in Build and is reported as an error.
+func topoSort(in []*Change) ([]Change, error) {
+	index := make(map[Address]int, len(in))
+	for i, c := range in {
+		index[c.Address] = i
+	}
+	indeg := make([]int, len(in))
+	users := make([][]int, len(in))
+	for i, c := range in {
+		for _, d := range c.DependsOn {
+			j, ok := index[d]
+			if !ok {
+				return nil, fmt.Errorf("internal error: %s depends on %s, which is not in the plan", c.Address, d)
+			}
+			indeg[i]++
+			users[j] = append(users[j], i)
+		}
+	}
+	var ready []int
+	for i := range in {
+		if indeg[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	out := make([]Change, 0, len(in))
+	for len(ready) > 0 {
+		slices.Sort(ready)
+		i := ready[0]
+		ready = ready[1:]
+		c := *in[i]
+		c.DependsOn = sortedDeps(c.DependsOn, index)
+		out = append(out, c)
+		for _, u := range users[i] {
+			indeg[u]--
+			if indeg[u] == 0 {
+				ready = append(ready, u)
+			}
+		}
+	}
+	if len(out) != len(in) {
+		var stuck []string
+		for i, c := range in {
+			if indeg[i] > 0 {
+				stuck = append(stuck, c.Address.String())
+			}
+		}
+		return nil, fmt.Errorf("internal error: dependency cycle among %s", strings.Join(stuck, ", "))
+	}
+	return out, nil
+}
+
+func sortedDeps(deps []Address, index map[Address]int) []Address {
+	if len(deps) == 0 {
+		return nil
+	}
+	out := slices.Clone(deps)
+	slices.SortFunc(out, func(a, b Address) int { return index[a] - index[b] })
+	return out
+}
+
+// filterTargets keeps the targeted changes and, transitively, everything
+// they depend on, preserving order. An address that names no change is an
+// error listing what could be targeted.
+func filterTargets(changes []Change, targets []Address) ([]Change, error) {
+	index := make(map[Address]int, len(changes))
+	for i, c := range changes {
+		index[c.Address] = i
+	}
+	keep := make([]bool, len(changes))
+	var stack []int
+	for _, t := range targets {
+		i, ok := index[t]
+		if !ok {
+			all := make([]string, len(changes))
+			for k, c := range changes {
+				all[k] = c.Address.String()
+			}
+			return nil, fmt.Errorf("%w %s: no such object in this plan (addresses: %s)", ErrUnknownTarget, t,
+				strings.Join(all, ", "))
+		}
+		stack = append(stack, i)
+	}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if keep[i] {
+			continue
+		}
+		keep[i] = true
+		for _, d := range changes[i].DependsOn {
+			stack = append(stack, index[d])
+		}
+	}
+	out := make([]Change, 0, len(changes))
+	for i, c := range changes {
+		if keep[i] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Dependents returns, for each address, the changes that depend on it
+// directly: the reverse edges the executor uses to skip what follows a
+// failure.
+func (p *Plan) Dependents() map[Address][]Address {
+	out := make(map[Address][]Address, len(p.Changes))
+	for _, c := range p.Changes {
+		for _, d := range c.DependsOn {
+			out[d] = append(out[d], c.Address)
+		}
+	}
+	return out
+}

@@ -1,0 +1,141 @@
+package planner
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// PlanFileKind tags a saved plan so other JSON files are refused early.
+const PlanFileKind = "galshare-plan"
+
+// MaxPlanFileSize bounds what ReadPlanFile accepts; a plan for hundreds of
+// consumers is a few hundred KiB.
+const MaxPlanFileSize = 16 << 20
+
+// ErrPlanFile is wrapped by every ReadPlanFile/ParsePlanFile failure about
+// the file's content (as opposed to I/O), so the CLI can say "not a usable
+// plan file".
+var ErrPlanFile = errors.New("invalid plan file")
+
+// planFile is the on-disk envelope: the kind tag, then the plan itself with
+// its payloads and fingerprints. It never holds a secret value: the plan
+// model has no field for one.
+type planFile struct {
+	Kind string `json:"kind"`
+	*Plan
+}
+
+// MarshalPlanFile encodes a plan in the saved-plan format.
+func MarshalPlanFile(p *Plan) ([]byte, error) {
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("refusing to save an invalid plan: %w", err)
+	}
+	b, err := json.MarshalIndent(planFile{Kind: PlanFileKind, Plan: p}, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode plan: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// WritePlanFile saves a plan (--out) atomically with mode 0600: a temp file
+// in the same directory, fsync, rename.
+func WritePlanFile(path string, p *Plan) error {
+	b, err := MarshalPlanFile(p)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	tmp := f.Name()
+	cleanup := func(e error) error {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("save plan to %s: %w", path, e)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		return cleanup(err)
+	}
+	if _, err := f.Write(b); err != nil {
+		return cleanup(err)
+	}
+	if err := f.Sync(); err != nil {
+		return cleanup(err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("save plan to %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("save plan to %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadPlanFile loads and validates a saved plan.
+func ReadPlanFile(path string) (*Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("read plan %s: %w: is a directory", path, ErrPlanFile)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxPlanFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read plan %s: %w", path, err)
+	}
+	p, err := ParsePlanFile(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// ParsePlanFile decodes and validates saved-plan bytes. Unknown fields are
+// refused (a hand-edited or foreign file), as is a format major version this
+// galshare does not know.
+func ParsePlanFile(b []byte) (*Plan, error) {
+	if len(b) > MaxPlanFileSize {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrPlanFile, MaxPlanFileSize)
+	}
+	var head struct {
+		Kind          string `json:"kind"`
+		FormatVersion string `json:"format_version"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, fmt.Errorf("%w: not JSON: %v", ErrPlanFile, err)
+	}
+	if head.Kind != PlanFileKind {
+		return nil, fmt.Errorf("%w: not a galshare plan (kind %q)", ErrPlanFile, head.Kind)
+	}
+	major, _, _ := strings.Cut(head.FormatVersion, ".")
+	wantMajor, _, _ := strings.Cut(FormatVersion, ".")
+	if major != wantMajor {
+		return nil, fmt.Errorf("%w: format version %q; this galshare reads %s.x (re-run plan with this version)",
+			ErrPlanFile, head.FormatVersion, wantMajor)
+	}
+	pf := planFile{Plan: &Plan{}}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&pf); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrPlanFile, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: trailing data after the plan", ErrPlanFile)
+	}
+	if err := pf.Plan.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrPlanFile, err)
+	}
+	return pf.Plan, nil
+}

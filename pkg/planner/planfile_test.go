@@ -1,0 +1,107 @@
+package planner
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestPlanFileRoundTrip(t *testing.T) {
+	for name, p := range goldenPlans(t) {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "plan.json")
+			if err := WritePlanFile(path, p); err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+			}
+			got, err := ReadPlanFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(p, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s", diff)
+			}
+			entries, _ := os.ReadDir(filepath.Dir(path))
+			if len(entries) != 1 {
+				t.Errorf("temp files left behind: %v", entries)
+			}
+		})
+	}
+}
+
+func TestPlanFileRefuses(t *testing.T) {
+	good, err := MarshalPlanFile(goldenPlans(t)["create"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(f func(m map[string]any)) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(good, &m); err != nil {
+			t.Fatal(err)
+		}
+		f(m)
+		b, _ := json.Marshal(m)
+		return b
+	}
+	tests := map[string][]byte{
+		"not json":        []byte("hello"),
+		"empty":           {},
+		"other kind":      edit(func(m map[string]any) { m["kind"] = "terraform-plan" }),
+		"future version":  edit(func(m map[string]any) { m["format_version"] = "2.0" }),
+		"unknown field":   edit(func(m map[string]any) { m["secretText"] = "x" }),
+		"bad action":      []byte(strings.Replace(string(good), `"action": "create"`, `"action": "explode"`, 1)),
+		"bad address":     []byte(strings.Replace(string(good), `"address": "sp[publisher]"`, `"address": "sp[]"`, 1)),
+		"dangling dep":    []byte(strings.Replace(string(good), `"app.myGalleryApp"`, `"app.other"`, 1)),
+		"trailing data":   append(append([]byte{}, good...), []byte("{}")...),
+		"no payload":      edit(func(m map[string]any) { delete(m["changes"].([]any)[0].(map[string]any), "app") }),
+		"blocked no info": edit(func(m map[string]any) { m["changes"].([]any)[0].(map[string]any)["action"] = "blocked" }),
+	}
+	for name, b := range tests {
+		t.Run(name, func(t *testing.T) {
+			if _, err := ParsePlanFile(b); !errors.Is(err, ErrPlanFile) {
+				t.Errorf("err = %v; want ErrPlanFile", err)
+			}
+		})
+	}
+	if _, err := ReadPlanFile(t.TempDir()); err == nil {
+		t.Error("a directory was read as a plan")
+	}
+}
+
+func FuzzParsePlanFile(f *testing.F) {
+	plans := goldenPlans(f)
+	for _, p := range []string{"create", "mixed", "destroy"} {
+		b, err := MarshalPlanFile(plans[p])
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"kind":"galshare-plan","format_version":"1.0","changes":[{}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := ParsePlanFile(b)
+		if err != nil {
+			return
+		}
+		// Whatever parses must survive a round trip unchanged.
+		again, err := MarshalPlanFile(p)
+		if err != nil {
+			t.Fatalf("parsed plan does not marshal: %v", err)
+		}
+		if _, err := ParsePlanFile(again); err != nil {
+			t.Fatalf("re-parse failed: %v", err)
+		}
+	})
+}

@@ -1,0 +1,335 @@
+package planner
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// TextOptions steer the human rendering.
+type TextOptions struct {
+	// Color adds ANSI colours; the CLI sets it only for a terminal without
+	// --no-color / NO_COLOR.
+	Color bool
+	// ShowNoOps lists unchanged objects too (hidden by default, like
+	// Terraform).
+	ShowNoOps bool
+}
+
+const (
+	ansiReset   = "\x1b[0m"
+	ansiBold    = "\x1b[1m"
+	ansiRed     = "\x1b[31m"
+	ansiGreen   = "\x1b[32m"
+	ansiYellow  = "\x1b[33m"
+	ansiBlue    = "\x1b[34m"
+	ansiMagenta = "\x1b[35m"
+	ansiCyan    = "\x1b[36m"
+)
+
+// display is how one change is shown: symbol, colour and verb phrase.
+type display struct {
+	symbol, color, verb string
+}
+
+func displayOf(c *Change) display {
+	switch {
+	case c.Forget:
+		return display{"/", ansiBlue, "will be forgotten (removed from state, left in Azure)"}
+	case c.Adopt && c.Action == Update:
+		return display{"~", ansiYellow, "will be adopted and updated in place"}
+	case c.Adopt:
+		return display{"=", ansiBlue, "will be adopted (recorded in state)"}
+	}
+	switch c.Action {
+	case Create:
+		return display{"+", ansiGreen, "will be created"}
+	case Update:
+		return display{"~", ansiYellow, "will be updated in place"}
+	case Delete:
+		return display{"-", ansiRed, "will be destroyed"}
+	case Replace:
+		return display{"-/+", ansiMagenta, "will be replaced (new one first, then the old one removed)"}
+	case Read:
+		return display{"<=", ansiCyan, "will be read during apply"}
+	case Wait:
+		return display{"...", ansiCyan, "will be waited for"}
+	case Blocked:
+		return display{"!", ansiRed + ansiBold, "is blocked on a human action"}
+	}
+	return display{" ", "", "has no changes"}
+}
+
+// visible reports whether the text rendering lists c.
+func visible(c *Change, showNoOps bool) bool {
+	return showNoOps || c.Action != NoOp || c.Adopt || c.Forget
+}
+
+// RenderText writes the Terraform-like plan for people: changes grouped by
+// tenant in dependency order, with reasons, the attributes that change, the
+// exact URLs and commands of blocked actions, and the summary line.
+func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
+	tw := &textWriter{w: w, color: opts.Color}
+	tw.header(p)
+	for _, t := range p.Tenants {
+		var cs []*Change
+		for i := range p.Changes {
+			c := &p.Changes[i]
+			if strings.EqualFold(c.Tenant, t.ID) && visible(c, opts.ShowNoOps) {
+				cs = append(cs, c)
+			}
+		}
+		if len(cs) == 0 {
+			continue
+		}
+		tw.printf("%s\n", tw.paint(ansiBold, t.Label()+":"))
+		if !t.Readable && t.Note != "" {
+			tw.printf("    (not read: %s)\n", t.Note)
+		}
+		tw.printf("\n")
+		for _, c := range cs {
+			tw.change(c)
+		}
+	}
+	tw.summary(p)
+	return tw.err
+}
+
+type textWriter struct {
+	w     io.Writer
+	color bool
+	err   error
+}
+
+func (tw *textWriter) printf(format string, args ...any) {
+	if tw.err == nil {
+		_, tw.err = fmt.Fprintf(tw.w, format, args...)
+	}
+}
+
+func (tw *textWriter) paint(color, s string) string {
+	if !tw.color || color == "" {
+		return s
+	}
+	return color + s + ansiReset
+}
+
+func (tw *textWriter) header(p *Plan) {
+	what := "galshare plan"
+	if p.Destroy {
+		what = "galshare destroy plan"
+	}
+	tw.printf("%s for %s", what, p.Manifest.Name)
+	if p.Manifest.Path != "" {
+		tw.printf(" (%s)", p.Manifest.Path)
+	}
+	tw.printf("\n")
+	if len(p.Targets) > 0 {
+		ts := make([]string, len(p.Targets))
+		for i, t := range p.Targets {
+			ts[i] = t.String()
+		}
+		tw.printf("Limited to --target %s and what it depends on.\n", strings.Join(ts, ", "))
+	}
+	if !p.HasChanges() && !p.IsBlocked() {
+		return
+	}
+	used := map[string]string{}
+	var order []string
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if !visible(c, false) {
+			continue
+		}
+		d := displayOf(c)
+		var label string
+		switch {
+		case c.Forget:
+			label = "forget"
+		case c.Adopt && c.Action == Update:
+			label = "adopt and update"
+		case c.Adopt:
+			label = "adopt"
+		default:
+			label = map[Action]string{Create: "create", Update: "update in place", Delete: "destroy",
+				Replace: "replace", Read: "read", Wait: "wait", Blocked: "blocked (needs a human)"}[c.Action]
+		}
+		key := d.symbol + " " + label
+		if _, ok := used[key]; !ok {
+			used[key] = d.color
+			order = append(order, key)
+		}
+	}
+	tw.printf("\nSymbols:\n")
+	for _, k := range order {
+		sym, label, _ := strings.Cut(k, " ")
+		tw.printf("  %s %s\n", tw.paint(used[k], fmt.Sprintf("%3s", sym)), label)
+	}
+	tw.printf("\n")
+}
+
+func (tw *textWriter) change(c *Change) {
+	d := displayOf(c)
+	line := fmt.Sprintf("%3s %s", d.symbol, c.Address)
+	tw.printf("  %s %s", tw.paint(d.color, line), d.verb)
+	if c.Reason != "" && c.Action != Blocked {
+		tw.printf(": %s", c.Reason)
+	}
+	tw.printf("\n")
+	const ind = "        "
+	for _, kv := range attrLines(c) {
+		tw.printf("%s%s\n", ind, kv)
+	}
+	if b := c.Blocked; b != nil {
+		tw.printf("%s%s %s\n", ind, tw.paint(ansiBold, "why:"), b.Why)
+		if b.ConsentURL != "" {
+			tw.printf("%sconsent URL:       %s\n", ind, b.ConsentURL)
+		}
+		if b.AdminConsentURL != "" {
+			tw.printf("%sadmin consent URL: %s\n", ind, b.AdminConsentURL)
+		}
+		if b.Command != "" {
+			tw.printf("%srun:               %s\n", ind, b.Command)
+		}
+		for _, s := range b.Instructions {
+			tw.printf("%s%s\n", ind, s)
+		}
+	}
+	if len(c.DependsOn) > 0 {
+		ds := make([]string, len(c.DependsOn))
+		for i, a := range c.DependsOn {
+			ds[i] = a.String()
+		}
+		tw.printf("%sdepends on: %s\n", ind, strings.Join(ds, ", "))
+	}
+	tw.printf("\n")
+}
+
+// attrLines lists the attributes worth showing: all of After for a create,
+// the differences for an update or replace, the identity for a delete.
+func attrLines(c *Change) []string {
+	var out []string
+	keys := func(m map[string]string) []string {
+		ks := make([]string, 0, len(m))
+		for k := range m {
+			ks = append(ks, k)
+		}
+		slices.Sort(ks)
+		return ks
+	}
+	width := 0
+	for k := range c.Before {
+		width = max(width, len(k))
+	}
+	for k := range c.After {
+		width = max(width, len(k))
+	}
+	pad := func(k string) string { return k + ":" + strings.Repeat(" ", width-len(k)+1) }
+	switch {
+	case c.Action == Create:
+		for _, k := range keys(c.After) {
+			if v := c.After[k]; v != "" {
+				out = append(out, pad(k)+quoteValue(v))
+			}
+		}
+	case c.Action == Update || c.Action == Replace:
+		for _, k := range keys(union(c.Before, c.After)) {
+			b, a := c.Before[k], c.After[k]
+			switch {
+			case b == a || a == "":
+			case b == "":
+				out = append(out, pad(k)+quoteValue(a))
+			default:
+				out = append(out, pad(k)+quoteValue(b)+" -> "+quoteValue(a))
+			}
+		}
+	case c.Action == Delete || c.Forget:
+		for _, k := range []string{"id", "objectId", "keyId"} {
+			if id := c.Before[k]; id != "" {
+				out = append(out, k+": "+quoteValue(id))
+				break
+			}
+		}
+	case c.Action == Wait:
+		for _, k := range keys(c.Before) {
+			out = append(out, pad(k)+quoteValue(c.Before[k]))
+		}
+	}
+	return out
+}
+
+func union(a, b map[string]string) map[string]string {
+	m := make(map[string]string, len(a)+len(b))
+	for k, v := range a {
+		m[k] = v
+	}
+	for k, v := range b {
+		m[k] = v
+	}
+	return m
+}
+
+// quoteValue quotes plain strings; JSON arrays and placeholders stay bare.
+func quoteValue(v string) string {
+	switch {
+	case v == "":
+		return `""`
+	case v == KnownAfterApply, strings.HasPrefix(v, "["):
+		return v
+	}
+	return strconv.Quote(v)
+}
+
+// SummaryLine is the closing line, "Plan: N to add, N to change, N to
+// destroy." (or "No changes." when there is nothing to do or block).
+func SummaryLine(p *Plan) string {
+	s := p.Summary()
+	if !p.HasChanges() && !p.IsBlocked() {
+		return "No changes. The live objects match the manifest."
+	}
+	return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", s.Add, s.Change, s.Destroy)
+}
+
+// ExtraLine counts what the summary line does not: adoptions, forgets,
+// waits and blocked actions ("" when there are none).
+func ExtraLine(p *Plan) string {
+	s := p.Summary()
+	var parts []string
+	if s.Adopt > 0 {
+		parts = append(parts, fmt.Sprintf("%d to adopt", s.Adopt))
+	}
+	if s.Forget > 0 {
+		parts = append(parts, fmt.Sprintf("%d to forget", s.Forget))
+	}
+	if s.Wait > 0 {
+		parts = append(parts, fmt.Sprintf("%d to wait for", s.Wait))
+	}
+	if s.Read > 0 {
+		parts = append(parts, fmt.Sprintf("%d to read", s.Read))
+	}
+	if s.Blocked > 0 {
+		parts = append(parts, fmt.Sprintf("%d blocked on a human action", s.Blocked))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Also " + strings.Join(parts, ", ") + "."
+}
+
+func (tw *textWriter) summary(p *Plan) {
+	line := SummaryLine(p)
+	if p.HasChanges() || p.IsBlocked() {
+		line = tw.paint(ansiBold, line)
+	} else {
+		line = tw.paint(ansiGreen, line)
+	}
+	if p.IsBlocked() {
+		tw.printf("%s\n", tw.paint(ansiRed, "Blocked: a human must act first (see the \"!\" entries); everything else can be applied."))
+	}
+	if x := ExtraLine(p); x != "" {
+		tw.printf("%s\n", x)
+	}
+	tw.printf("%s\n", line)
+}
