@@ -2,7 +2,7 @@
 // second over loopback HTTPS, either against an in-process simulator (default) or against a running
 // `galshare sim serve` through its cloud.json.
 //
-//	go run ./bench/simload                          # in-process, quickstart world, 5s, 32 connections
+//	go run ./bench/simload                          # in-process, quickstart world, 5s, 8 connections
 //	go run ./bench/simload -cloud .galshare-sim/cloud.json -d 10s -c 64
 //	go run ./bench/simload -route arm               # ARM GET resource group instead of a Graph GET
 //
@@ -53,7 +53,7 @@ type config struct {
 func main() {
 	var c config
 	flag.StringVar(&c.cloudFile, "cloud", "", "cloud.json of a running `galshare sim serve` (default: start one in-process)")
-	flag.IntVar(&c.conc, "c", 32, "concurrent connections")
+	flag.IntVar(&c.conc, "c", 8, "concurrent connections")
 	flag.DurationVar(&c.dur, "d", 5*time.Second, "measurement duration")
 	flag.StringVar(&c.route, "route", "graph", "graph (GET servicePrincipals(appId=…)) or arm (GET resource group)")
 	flag.StringVar(&c.armPath, "arm-path", quickstartRG, "resource group id for -route arm")
@@ -81,7 +81,10 @@ func run(ctx context.Context, c config, out io.Writer) error {
 		return err
 	}
 	if tg.sim != nil {
-		defer tg.sim.Close(context.Background())
+		defer func() {
+			tg.client.CloseIdleConnections()
+			_ = tg.sim.Close(context.Background())
+		}()
 	}
 	cred, err := azidentity.NewClientSecretCredential(tg.tenant, tg.clientID, tg.secret, &azidentity.ClientSecretCredentialOptions{
 		ClientOptions:            azcore.ClientOptions{Cloud: tg.cloud, Transport: tg.client},

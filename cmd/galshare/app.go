@@ -31,8 +31,9 @@ type app struct {
 	getenv func(string) string
 
 	// log writes to stderr at the level from --log-level/GALSHARE_LOG. It is
-	// usable (level warn) before flags are parsed and is reconfigured by
-	// setupLogging from the root command's PersistentPreRunE.
+	// usable (level warn) before flags are parsed and is replaced by
+	// setupLogging from the root command's PersistentPreRunE, so read a.log
+	// inside RunE, never keep the one seen in a constructor.
 	log hclog.Logger
 
 	// noColor is set by --no-color or the NO_COLOR convention.

@@ -1,5 +1,3 @@
-//go:build galshare_apply_draft
-
 package main
 
 import (
@@ -113,6 +111,10 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 			}
 		}
 		if !plan.HasChanges() && !plan.IsBlocked() {
+			if f.jsonOut {
+				newJSONView(a.stdout).Event(executor.Event{Type: executor.EventSummary, Time: time.Now().UTC(),
+					Message: "no changes", Summary: &executor.Summary{}})
+			}
 			return nil
 		}
 		if plan.HasChanges() {

@@ -1,5 +1,3 @@
-//go:build galshare_apply_draft
-
 package main
 
 import (

@@ -5,12 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/spf13/cobra"
+
+	"github.com/galshare/galshare/pkg/spec"
 )
 
 // TestMain lets testscript run "galshare" in scripts: the test binary
@@ -89,5 +93,40 @@ func TestRunCancelled(t *testing.T) {
 	code := run(ctx, []string{"validate", filepath.Join("..", "..", "examples", "quickstart.yaml")}, strings.NewReader(""), &stdout, &stderr)
 	if code != exitFailure || !strings.Contains(stderr.String(), "interrupted") {
 		t.Fatalf("run = %d, stderr %q; want 1 and 'interrupted'", code, &stderr)
+	}
+}
+
+// TestEveryCommandHasExample enforces that --help shows an example on every
+// command, including commands other files register in root.go.
+func TestEveryCommandHasExample(t *testing.T) {
+	a := newApp(strings.NewReader(""), io.Discard, io.Discard, nil)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Example == "" {
+			t.Errorf("%q has no Example for --help", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(a))
+}
+
+// TestDiagnosticsColor: colour only when asked, and only on the severity word.
+func TestDiagnosticsColor(t *testing.T) {
+	ds := spec.Diagnostics{
+		{Severity: spec.SeverityError, Code: "x", Summary: "bad", File: "m.yaml", Line: 1, Col: 2},
+		{Severity: spec.SeverityWarning, Code: "y", Summary: "meh", File: "m.yaml", Line: 3, Col: 4},
+	}
+	var plain, color bytes.Buffer
+	writeDiagnosticsText(&plain, ds, false)
+	writeDiagnosticsText(&color, ds, true)
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Errorf("plain output has ANSI codes: %q", plain.String())
+	}
+	for _, want := range []string{"m.yaml:1:2: \x1b[1;31merror\x1b[0m: bad", "m.yaml:3:4: \x1b[1;33mwarning\x1b[0m: meh"} {
+		if !strings.Contains(color.String(), want) {
+			t.Errorf("coloured output %q lacks %q", color.String(), want)
+		}
 	}
 }

@@ -51,8 +51,41 @@ workflow driven by a YAML manifest kept in version control.
 		newVersionCmd(a),
 		newStateCmd(a),
 		newSimCmd(a),
+		newPlanCmd(a),
+		newShowCmd(a),
+		newApplyCmd(a),
+		newDestroyCmd(a),
+		newVerifyCmd(a),
+		newDemoCmd(a),
 	)
+	addBuiltinExamples(root)
 	return root
+}
+
+// completionExamples show how to load each shell's completion script.
+var completionExamples = map[string]string{
+	"bash":       "  source <(galshare completion bash)",
+	"zsh":        "  galshare completion zsh > \"${fpath[1]}/_galshare\"",
+	"fish":       "  galshare completion fish > ~/.config/fish/completions/galshare.fish",
+	"powershell": "  galshare completion powershell | Out-String | Invoke-Expression",
+}
+
+// addBuiltinExamples gives cobra's own help and completion commands an
+// example too, so that --help shows one on every command.
+func addBuiltinExamples(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Example = "  galshare help validate"
+		case "completion":
+			c.Example = "  source <(galshare completion bash)"
+			for _, sub := range c.Commands() {
+				sub.Example = completionExamples[sub.Name()]
+			}
+		}
+	}
 }
 
 // run executes galshare with args and returns the process exit code. It is

@@ -133,6 +133,9 @@ func (s *Server) handleARM(r *http.Request) armResult {
 	}
 	// Auxiliary tokens are verified outside the lock too.
 	aux, auxErr := s.armAuxTokens(r.Header.Get("x-ms-authorization-auxiliary"))
+	if auxErr != nil {
+		return fail(auxErr)
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -145,7 +148,7 @@ func (s *Server) handleARM(r *http.Request) armResult {
 		}
 		c.sub = sub
 		if !strings.EqualFold(sub.Tenant, claims.Tenant) {
-			p, e := s.crossTenantCaller(claims, sub, aux, auxErr)
+			p, e := s.crossTenantCaller(claims, sub, aux)
 			if e != nil {
 				return fail(e)
 			}
@@ -239,6 +242,10 @@ func (s *Server) dispatchARM(c *armCtx) armResult {
 	case rkOperation:
 		if m == http.MethodGet {
 			return s.getOperation(c)
+		}
+	case rkSharedGalleries, rkSharedGallery, rkSharedImages, rkSharedImage, rkSharedVersions, rkSharedVersion:
+		if m == http.MethodGet {
+			return s.serveShared(c)
 		}
 	}
 	return fail(newARMError(http.StatusMethodNotAllowed, "MethodNotAllowed",

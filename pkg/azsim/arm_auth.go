@@ -90,10 +90,7 @@ func (s *Server) armAuxTokens(header string) ([]auxToken, *armError) {
 // crossTenantCaller decides who a request to a subscription of another tenant runs as. Without a matching auxiliary
 // token it is ARM's 401 InvalidAuthenticationTokenTenant; with an auxiliary token for the subscription's tenant
 // issued to the same application, RBAC is evaluated for the aux token's principal. Callers hold s.mu.
-func (s *Server) crossTenantCaller(primary *Claims, sub *armSubscription, aux []auxToken, auxErr *armError) (principalKey, *armError) {
-	if auxErr != nil {
-		return principalKey{}, auxErr
-	}
+func (s *Server) crossTenantCaller(primary *Claims, sub *armSubscription, aux []auxToken) (principalKey, *armError) {
 	authority := s.baseURL + "/" + sub.Tenant
 	for _, a := range aux {
 		if a.err != nil {

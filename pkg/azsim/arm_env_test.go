@@ -59,7 +59,9 @@ type armEnv struct {
 	clock *testClock
 }
 
-func newARMEnv(t *testing.T) *armEnv {
+func newARMEnv(t *testing.T) *armEnv { return newARMEnvTB(t) }
+
+func newARMEnvTB(t testing.TB) *armEnv {
 	t.Helper()
 	clock := &testClock{}
 	sim, err := Start(context.Background(), Options{SeedFile: "testdata/arm-world.yaml", Clock: clock.Now})
@@ -80,7 +82,7 @@ func (e *armEnv) clientOptions() azcore.ClientOptions {
 }
 
 // cred is a ClientSecretCredential for an app in a tenant, exactly as galshare builds it.
-func (e *armEnv) cred(t *testing.T, tenant, clientID, secret string) azcore.TokenCredential {
+func (e *armEnv) cred(t testing.TB, tenant, clientID, secret string) azcore.TokenCredential {
 	t.Helper()
 	c, err := azidentity.NewClientSecretCredential(tenant, clientID, secret, &azidentity.ClientSecretCredentialOptions{
 		ClientOptions: e.clientOptions(), DisableInstanceDiscovery: true, AdditionallyAllowedTenants: []string{"*"},
@@ -91,7 +93,7 @@ func (e *armEnv) cred(t *testing.T, tenant, clientID, secret string) azcore.Toke
 	return c
 }
 
-func (e *armEnv) opCred(t *testing.T, op testOperator) azcore.TokenCredential {
+func (e *armEnv) opCred(t testing.TB, op testOperator) azcore.TokenCredential {
 	return e.cred(t, op.tenant, op.clientID, op.secret)
 }
 

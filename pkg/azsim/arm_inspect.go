@@ -124,6 +124,52 @@ func (sim *Sim) Gallery(id string) (GalleryView, bool) {
 	if g == nil {
 		return GalleryView{}, false
 	}
+	return s.galleryView(sub, rg, g), true
+}
+
+// Galleries returns snapshots of every gallery in the world, ordered by id.
+func (sim *Sim) Galleries() []GalleryView {
+	s := sim.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []GalleryView
+	for _, sub := range s.arm().Subscriptions {
+		for _, rg := range sub.ResourceGroups {
+			for _, g := range rg.Galleries {
+				out = append(out, s.galleryView(sub, rg, g))
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b GalleryView) int { return strings.Compare(strings.ToLower(a.ID), strings.ToLower(b.ID)) })
+	return out
+}
+
+// SubscriptionView is a snapshot of a subscription.
+type SubscriptionView struct {
+	ID, Tenant, DisplayName string
+	ResourceGroups          []string
+}
+
+// Subscriptions returns every subscription in the world, ordered by id.
+func (sim *Sim) Subscriptions() []SubscriptionView {
+	s := sim.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.arm()
+	out := []SubscriptionView{}
+	for _, k := range slices.Sorted(maps.Keys(a.Subscriptions)) {
+		sub := a.Subscriptions[k]
+		v := SubscriptionView{ID: sub.ID, Tenant: sub.Tenant, DisplayName: sub.DisplayName}
+		for _, rk := range slices.Sorted(maps.Keys(sub.ResourceGroups)) {
+			v.ResourceGroups = append(v.ResourceGroups, sub.ResourceGroups[rk].Name)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// galleryView snapshots a gallery. Callers hold s.mu.
+func (s *Server) galleryView(sub *armSubscription, rg *resourceGroup, g *gallery) GalleryView {
 	v := GalleryView{
 		ID: galleryID(sub.ID, rg.Name, g.Name), Name: g.Name, Location: g.Location, UniqueName: g.UniqueName,
 		Permissions: g.Permissions, Images: slices.Sorted(maps.Keys(g.Images)),
@@ -136,7 +182,7 @@ func (sim *Sim) Gallery(id string) (GalleryView, bool) {
 			v.PendingShares++
 		}
 	}
-	return v, true
+	return v
 }
 
 // RegionReplicationView is one target region's replication state.

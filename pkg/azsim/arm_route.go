@@ -24,6 +24,12 @@ const (
 	rkVersions
 	rkVersion
 	rkOperation
+	rkSharedGalleries
+	rkSharedGallery
+	rkSharedImages
+	rkSharedImage
+	rkSharedVersions
+	rkSharedVersion
 )
 
 // armRouteNames are the stats/fault labels of each route kind (prefixed with the method by armRouteLabel).
@@ -46,6 +52,12 @@ var armRouteNames = map[armRouteKind]string{
 	rkVersions:        "imageVersions",
 	rkVersion:         "imageVersion",
 	rkOperation:       "operation",
+	rkSharedGalleries: "sharedGalleries",
+	rkSharedGallery:   "sharedGallery",
+	rkSharedImages:    "sharedImages",
+	rkSharedImage:     "sharedImage",
+	rkSharedVersions:  "sharedImageVersions",
+	rkSharedVersion:   "sharedImageVersion",
 }
 
 // armRoute is a parsed ARM path. Names keep the caller's spelling; matching is case-insensitive.
@@ -121,6 +133,30 @@ func parseARMPath(path string) armRoute {
 	case len(rest) == 6 && eq(rest[0], "providers") && eq(rest[1], "Microsoft.Compute") && eq(rest[2], "locations") &&
 		(eq(rest[4], "capsOperations") || eq(rest[4], "operations")):
 		rt.Kind, rt.Location, rt.OpID = rkOperation, rest[3], rest[5]
+	case len(rest) >= 5 && eq(rest[0], "providers") && eq(rest[1], "Microsoft.Compute") && eq(rest[2], "locations") &&
+		eq(rest[4], "sharedGalleries"):
+		rt.Location = rest[3]
+		rt = parseSharedPath(rt, rest[5:])
+	}
+	return rt
+}
+
+// parseSharedPath parses what follows /subscriptions/{s}/providers/Microsoft.Compute/locations/{l}/sharedGalleries:
+// the consumer's view of directly shared galleries, addressed by the gallery's unique name.
+func parseSharedPath(rt armRoute, rest []string) armRoute {
+	switch {
+	case len(rest) == 0:
+		rt.Kind = rkSharedGalleries
+	case len(rest) == 1:
+		rt.Kind, rt.Gallery = rkSharedGallery, rest[0]
+	case len(rest) == 2 && eq(rest[1], "images"):
+		rt.Kind, rt.Gallery = rkSharedImages, rest[0]
+	case len(rest) == 3 && eq(rest[1], "images"):
+		rt.Kind, rt.Gallery, rt.Image = rkSharedImage, rest[0], rest[2]
+	case len(rest) == 4 && eq(rest[1], "images") && eq(rest[3], "versions"):
+		rt.Kind, rt.Gallery, rt.Image = rkSharedVersions, rest[0], rest[2]
+	case len(rest) == 5 && eq(rest[1], "images") && eq(rest[3], "versions"):
+		rt.Kind, rt.Gallery, rt.Image, rt.Version = rkSharedVersion, rest[0], rest[2], rest[4]
 	}
 	return rt
 }
@@ -180,7 +216,7 @@ func (k armRouteKind) apiFamily() apiFamily {
 	case rkRoleAssignments, rkRoleAssignment, rkRoleDefinitions, rkRoleDefinition:
 		return apiAuthorization
 	case rkGalleriesInSub, rkGalleriesInRG, rkGallery, rkGalleryShare, rkImages, rkImage, rkVersions, rkVersion,
-		rkOperation:
+		rkOperation, rkSharedGalleries, rkSharedGallery, rkSharedImages, rkSharedImage, rkSharedVersions, rkSharedVersion:
 		return apiCompute
 	}
 	return apiNone

@@ -37,8 +37,8 @@ type gallery struct {
 	Location    string `json:"location"`
 	Description string `json:"description,omitempty"`
 	UniqueName  string `json:"uniqueName"`
-	// Permissions is sharingProfile.permissions: Private, Groups or Community. It is fixed at creation (Azure does
-	// not allow changing it later), which is why sharing to groups needs a gallery created with Groups.
+	// Permissions is sharingProfile.permissions: Private, Groups or Community. Sharing to groups needs Groups; a
+	// Reset makes the gallery Private again.
 	Permissions string                   `json:"permissions"`
 	Groups      []sharingGroup           `json:"groups,omitempty"`
 	Images      map[string]*galleryImage `json:"images"`

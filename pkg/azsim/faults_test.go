@@ -231,3 +231,38 @@ func TestStatsAndAdmin(t *testing.T) {
 		t.Errorf("world snapshot leaks secrets or lacks data")
 	}
 }
+
+// TestFaultEnvelopes: injected errors use the envelope of the service the route belongs to.
+func TestFaultEnvelopes(t *testing.T) {
+	sim := coreStart(t, Options{})
+	sim.SetFaults(FaultProfile{Rate5xx: 1, RetryAfter: 10 * time.Millisecond})
+	cases := []struct {
+		name, method, path, wantBody, wantHeader string
+	}{
+		{"arm", "GET", "/subscriptions/aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa/resourcegroups/rg?api-version=2025-04-01", `"code":"`, "x-ms-error-code"},
+		{"graph", "GET", "/v1.0/applications", `"innerError"`, "request-id"},
+		{"identity", "POST", "/" + coreT1 + "/oauth2/v2.0/token", `"error_codes":[90033]`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, sim.URL()+tc.path, nil)
+			resp, err := sim.HTTPClient().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := readAll(t, resp)
+			if resp.StatusCode != 500 && resp.StatusCode != 503 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			if !contains(body, tc.wantBody) || (tc.wantHeader != "" && resp.Header.Get(tc.wantHeader) == "") {
+				t.Errorf("body %s headers %v", body, resp.Header)
+			}
+		})
+	}
+	// Admin endpoints are never faulted.
+	resp, err := sim.HTTPClient().Get(sim.URL() + "/_sim/health")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("health under faults: %v", err)
+	}
+	_ = readAll(t, resp)
+}

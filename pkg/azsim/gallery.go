@@ -115,7 +115,8 @@ func (s *Server) getGallery(c *armCtx) armResult {
 	return reply(http.StatusOK, galleryJSON(c.sub.ID, gp.rg.Name, gp.g, expand != "", s.sharePending(c, gp.g)))
 }
 
-// putGallery creates (201) or updates (200) a gallery. sharingProfile.permissions is fixed at creation.
+// putGallery creates (201) or updates (200) a gallery. sharingProfile.permissions may only change while the
+// gallery is not shared with any group.
 func (s *Server) putGallery(c *armCtx) armResult {
 	if e := s.check(c, actGalleryWrite, c.r.URL.Path); e != nil {
 		return fail(e)
@@ -159,11 +160,16 @@ func (s *Server) putGallery(c *armCtx) armResult {
 		}
 		rg.Galleries[strings.ToLower(g.Name)] = g
 		status = http.StatusCreated
-	} else if in.Properties.SharingProfile != nil && !strings.EqualFold(perm, g.Permissions) {
-		e := newARMError(http.StatusBadRequest, "PropertyChangeNotAllowed",
-			"Changing property 'galleryProperties.sharingProfile.permissions' is not allowed.")
-		e.Target = "galleryProperties.sharingProfile.permissions"
-		return fail(e)
+	} else if in.Properties.SharingProfile != nil && perm != g.Permissions {
+		// Like `az sig update --permissions`, the permission may change, but not while the gallery is still shared.
+		if len(g.Groups) > 0 {
+			e := newARMError(http.StatusBadRequest, "OperationNotAllowed",
+				"Changing sharingProfile.permissions of gallery '%s' is not allowed while it is shared; reset the "+
+					"sharing profile (POST share with operationType Reset) first.", g.Name)
+			e.Target = "galleryProperties.sharingProfile.permissions"
+			return fail(e)
+		}
+		g.Permissions = perm
 	}
 	g.Description = in.Properties.Description
 	s.changed()

@@ -2,6 +2,7 @@ package azsim
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -122,11 +123,11 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		msg := "Access token validation failure. Invalid audience."
 		switch {
-		case err == errTokenMissing:
+		case errors.Is(err, errTokenMissing):
 			msg = "Access token is empty."
-		case err == errTokenExpired:
+		case errors.Is(err, errTokenExpired):
 			msg = "Lifetime validation failed, the token is expired."
-		case strings.HasPrefix(err.Error(), errTokenInvalid.Error()):
+		case errors.Is(err, errTokenInvalid):
 			msg = "Access token validation failure. Signature is invalid or the token is malformed."
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+s.baseURL+

@@ -166,9 +166,6 @@ func (s *Server) putRoleAssignment(c *armCtx) armResult {
 		return fail(newARMError(http.StatusBadRequest, "InvalidRoleAssignmentId",
 			"The role assignment ID '%s' is not valid. The role assignment ID must be a GUID.", name))
 	}
-	if e := s.checkScopeExists(c); e != nil {
-		return fail(e)
-	}
 	var in roleAssignmentRequest
 	if e := decodeBody(c, &in); e != nil {
 		return fail(e)
@@ -181,6 +178,10 @@ func (s *Server) putRoleAssignment(c *armCtx) armResult {
 			"The specified role definition with ID '%s' does not exist.", roleGUID))
 	}
 	if e := s.checkAssign(c, role); e != nil {
+		return fail(e)
+	}
+	// Like ARM, existence is only revealed to callers allowed to write there.
+	if e := s.checkScopeExists(c); e != nil {
 		return fail(e)
 	}
 	if _, err := uuid.Parse(p.PrincipalID); err != nil {

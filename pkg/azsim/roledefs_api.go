@@ -51,7 +51,7 @@ func roleDefinitionJSON(subID string, r *roleDefinition) map[string]any {
 }
 
 var (
-	reRoleNameFilter = regexp.MustCompile(`(?i)^\s*roleName\s+eq\s+'([^']*)'\s*$`)
+	reRoleNameFilter = regexp.MustCompile(`(?i)^\s*roleName\s+eq\s+'((?:[^']|'')*)'\s*$`)
 	reRoleTypeFilter = regexp.MustCompile(`(?i)^\s*type\s+eq\s+'([^']*)'\s*$`)
 )
 
@@ -65,7 +65,7 @@ func (s *Server) listRoleDefinitions(c *armCtx) armResult {
 	case filter == "":
 		match = func(*roleDefinition) bool { return true }
 	case reRoleNameFilter.MatchString(filter):
-		name := reRoleNameFilter.FindStringSubmatch(filter)[1]
+		name := strings.ReplaceAll(reRoleNameFilter.FindStringSubmatch(filter)[1], "''", "'")
 		match = func(r *roleDefinition) bool { return strings.EqualFold(r.Name, name) }
 	case reRoleTypeFilter.MatchString(filter):
 		typ := reRoleTypeFilter.FindStringSubmatch(filter)[1]

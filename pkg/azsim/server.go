@@ -1,6 +1,9 @@
 package azsim
 
 import (
+	"bufio"
+	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -57,6 +60,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	kind, label := s.routeLabel(r.Method, p)
+	if s.log.IsDebug() {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		defer func() {
+			s.log.Debug("request", "method", r.Method, "path", p, "route", label, "status", rec.status,
+				"duration", time.Since(start))
+		}()
+		w = rec
+	}
 	// Token requests are not writes, nor is the $batch envelope (its inner requests are counted one by one).
 	s.stats.count(label, kind != routeIdentity && r.Method != http.MethodGet && r.Method != http.MethodHead &&
 		label != "POST $batch")
@@ -113,4 +125,30 @@ func identityRouteName(p string) string {
 		return "adminconsent"
 	}
 	return ""
+}
+
+// statusRecorder remembers the status code for the debug request log; it keeps Hijack working for reset faults.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := r.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("hijacking not supported")
+	}
+	r.status = 0
+	return hj.Hijack()
+}
+
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }

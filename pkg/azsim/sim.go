@@ -55,6 +55,7 @@ type Sim struct {
 	ca      *certAuthority
 	client  *http.Client
 	served  chan error
+	conns   connTracker
 
 	closeOnce sync.Once
 	closeErr  error
@@ -151,6 +152,7 @@ func Start(ctx context.Context, opts Options) (*Sim, error) {
 	sim := &Sim{srv: s, ln: ln, url: s.baseURL, ca: ca, served: make(chan error, 1)}
 	sim.httpSrv = &http.Server{
 		Handler:           s,
+		ConnState:         sim.conns.track,
 		ReadHeaderTimeout: 30 * time.Second,
 		// HTTP/1.1 only: dropped-connection faults hijack the connection, which HTTP/2 cannot do.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
@@ -268,7 +270,16 @@ func (s *Server) setFaults(p FaultProfile) {
 // Close stops serving (waiting for in-flight requests until ctx ends) and writes the world a last time.
 func (sim *Sim) Close(ctx context.Context) error {
 	sim.closeOnce.Do(func() {
-		err := sim.httpSrv.Shutdown(ctx)
+		// Close our own client's idle connections first: the server treats a connection that never sent a
+		// request as busy for 5s during Shutdown, and Transport often holds such a spare connection.
+		sim.client.CloseIdleConnections()
+		done := make(chan error, 1)
+		go func() { done <- sim.httpSrv.Shutdown(ctx) }()
+		// Shutdown waits up to 5s for connections that never sent a request (clients dial spares); they carry
+		// nothing, so close them once Shutdown has stopped accepting.
+		time.Sleep(10 * time.Millisecond)
+		sim.conns.closeUnused()
+		err := <-done
 		if err != nil {
 			_ = sim.httpSrv.Close()
 		}
@@ -278,8 +289,37 @@ func (sim *Sim) Close(ctx context.Context) error {
 		if sim.srv.persist != nil {
 			err = errors.Join(err, sim.srv.persist.close())
 		}
-		sim.client.CloseIdleConnections()
 		sim.closeErr = err
 	})
 	return sim.closeErr
+}
+
+// connTracker follows connection states so Close can drop connections that never carried a request.
+type connTracker struct {
+	mu    sync.Mutex
+	conns map[net.Conn]http.ConnState
+}
+
+func (ct *connTracker) track(c net.Conn, st http.ConnState) {
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	if ct.conns == nil {
+		ct.conns = map[net.Conn]http.ConnState{}
+	}
+	switch st {
+	case http.StateHijacked, http.StateClosed:
+		delete(ct.conns, c)
+	default:
+		ct.conns[c] = st
+	}
+}
+
+func (ct *connTracker) closeUnused() {
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	for c, st := range ct.conns {
+		if st == http.StateNew {
+			_ = c.Close()
+		}
+	}
 }

@@ -2,6 +2,8 @@ package azure
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,6 +69,10 @@ func Classify(tenant, object, op string, err error) *Error {
 		e.Kind = KindAuthFailed
 		e.Message = shorten(err.Error())
 		e.Fix = fmt.Sprintf("configure credentials for tenant %s (credentials file, GALSHARE_TENANT_* variables or `az login --tenant %s`)", tenant, tenant)
+	case isTLSTrustError(err):
+		e.Kind = KindInvalid
+		e.Message = shorten(err.Error())
+		e.Fix = tlsFix
 	case isNetworkError(err):
 		e.Kind = KindTransient
 		e.Message = shorten(err.Error())
@@ -80,6 +86,10 @@ func Classify(tenant, object, op string, err error) *Error {
 		}
 		e.Kind = KindUnknown
 		e.Message = shorten(err.Error())
+		if looksLikeNetwork(err.Error()) {
+			e.Kind = KindTransient
+			e.Fix = "check network access to the Azure endpoint and retry"
+		}
 	}
 	return e
 }
@@ -258,13 +268,38 @@ func classifyAuth(e *Error, af *azidentity.AuthenticationFailedError) {
 	}
 	if text == "" {
 		text = af.Error()
+		// Drop azidentity's troubleshooting link; keep the cause, which MSAL puts
+		// on the following lines.
+		if i := strings.Index(text, " To troubleshoot, visit"); i >= 0 {
+			text = text[:i]
+		}
 	}
 	if m := reAADSTS.FindStringSubmatch(text); m != nil {
 		classifyAADSTS(e, m[1], text)
 		return
 	}
-	e.Message = shorten(firstLine(text))
+	e.Message = shorten(text)
 	e.Fix = "check the credentials configured for tenant " + e.Tenant
+	if af.RawResponse == nil && strings.Contains(text, "x509: ") {
+		e.Kind, e.Fix = KindInvalid, tlsFix
+		return
+	}
+	if af.RawResponse == nil && looksLikeNetwork(text) {
+		e.Kind = KindTransient
+		e.Fix = "cannot reach the sign-in authority; check network access and the cloud configuration (--cloud)"
+	}
+}
+
+// looksLikeNetwork recognises transport failures MSAL reports as text only.
+func looksLikeNetwork(s string) bool {
+	s = strings.ToLower(s)
+	for _, p := range []string{"dial tcp", "connection refused", "no such host", "i/o timeout", "connection reset",
+		"tls: ", "unexpected eof", ": eof", "timeout awaiting", "network is unreachable"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func classifyAADSTS(e *Error, code, text string) {
@@ -318,6 +353,17 @@ func isCredentialUnavailable(err error) bool {
 		return true
 	}
 	return strings.Contains(err.Error(), "DefaultAzureCredential: failed to acquire a token")
+}
+
+// tlsFix is the advice for a certificate galshare does not trust.
+const tlsFix = "the endpoint's TLS certificate is not trusted; for the simulator or a private cloud use its cloud file (--cloud), which carries the CA"
+
+func isTLSTrustError(err error) bool {
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var cv *tls.CertificateVerificationError
+	return errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &cv)
 }
 
 func isNetworkError(err error) bool {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
@@ -57,7 +58,7 @@ func TestClassify(t *testing.T) {
 		},
 		{
 			name: "arm authorization failed names the action",
-			err: respErr(403, `{"error":{"code":"AuthorizationFailed","message":"The client 'aaa' with object id 'aaa' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '/subscriptions/s/resourceGroups/vm-rg/providers/Microsoft.Authorization/roleAssignments/n' or the scope is invalid. If access was recently granted, please refresh your credentials."}}`),
+			err:  respErr(403, `{"error":{"code":"AuthorizationFailed","message":"The client 'aaa' with object id 'aaa' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '/subscriptions/s/resourceGroups/vm-rg/providers/Microsoft.Authorization/roleAssignments/n' or the scope is invalid. If access was recently granted, please refresh your credentials."}}`),
 			kind: KindPermissionDenied, code: "AuthorizationFailed", missing: "Microsoft.Authorization/roleAssignments/write",
 			inLine: []string{"User Access Administrator", "lacks Microsoft.Authorization/roleAssignments/write over /subscriptions/s/resourceGroups/vm-rg/providers"},
 		},
@@ -238,5 +239,25 @@ func TestKindString(t *testing.T) {
 	}
 	if got := Kind(99).String(); got != "Kind(99)" {
 		t.Errorf("out of range: %q", got)
+	}
+}
+
+func TestClassifyUnreachableAuthority(t *testing.T) {
+	env := PublicCloud()
+	env.AuthorityHost, env.ARMEndpoint, env.GraphEndpoint = "https://127.0.0.1:1/", "https://127.0.0.1:1", "https://127.0.0.1:1"
+	vars := map[string]string{envPrefix("t1") + "CLIENT_ID": "a", envPrefix("t1") + "CLIENT_SECRET": testSecretValue}
+	c, err := NewConnector(Options{Env: env, Retry: policy.RetryOptions{MaxRetries: -1},
+		LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.SignIn(t.Context(), "t1")
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindTransient || !IsRetryable(err) {
+		t.Fatalf("err = %v (kind %v)", err, KindOf(err))
+	}
+	mustContain(t, "error", e.Error(), "tenant t1", "sign in", "connection refused", "--cloud")
+	if strings.Contains(e.Error(), testSecretValue) || strings.Contains(e.Error(), "troubleshoot") {
+		t.Errorf("error line: %s", e.Error())
 	}
 }

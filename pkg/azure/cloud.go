@@ -179,7 +179,9 @@ func (e Environment) CloudConfig() cloud.Configuration {
 }
 
 // GraphScope is the OAuth scope for Graph tokens ("<audience>/.default").
-func (e Environment) GraphScope() string { return strings.TrimRight(e.GraphAudience, "/") + "/.default" }
+func (e Environment) GraphScope() string {
+	return strings.TrimRight(e.GraphAudience, "/") + "/.default"
+}
 
 // ARMScope is the OAuth scope for ARM tokens, as the arm pipeline builds it
 // (audience + "/.default", keeping a double slash for the public cloud).

@@ -99,7 +99,9 @@ func TestParseCloudFileErrors(t *testing.T) {
 		"version":        func(m map[string]any) { m["version"] = 2 },
 		"http authority": func(m map[string]any) { m["authorityHost"] = "http://127.0.0.1:1/" },
 		"missing graph":  func(m map[string]any) { delete(m, "graph") },
-		"bad CA":         func(m map[string]any) { m["caCertificate"] = "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n" },
+		"bad CA": func(m map[string]any) {
+			m["caCertificate"] = "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"
+		},
 	}
 	for name, mutate := range tests {
 		if _, err := ParseCloudFile(simCloudFile(t, mutate)); err == nil {

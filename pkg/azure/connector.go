@@ -103,7 +103,7 @@ func (c *Connector) Close() {
 func (c *Connector) Environment() Environment { return c.env }
 
 // Calls returns how many HTTP requests (attempts, token requests included) this
-// connector and the ones derived from it have sent.
+// connector has sent; a connector from AppClients counts its own.
 func (c *Connector) Calls() int64 { return c.calls.Load() }
 
 // AppClients returns a connector that signs in as the shared app itself (client
@@ -168,7 +168,7 @@ func (c *Connector) credential(tenant string) (azcore.TokenCredential, error) {
 	if !ok {
 		return nil, &Error{Tenant: tenant, Op: "sign in", Kind: KindAuthFailed,
 			Message: "no credentials configured for this tenant",
-			Fix: fmt.Sprintf("add tenant %s to the credentials file, set %sCLIENT_ID/_CLIENT_SECRET, or mark the consumer access: manual", tenant, envPrefix(tenant))}
+			Fix:     fmt.Sprintf("add tenant %s to the credentials file, set %sCLIENT_ID/_CLIENT_SECRET, or mark the consumer access: manual", tenant, envPrefix(tenant))}
 	}
 	cred, err := c.buildCredential(tenant, cfg)
 	if err != nil {

@@ -1,10 +1,18 @@
 package azure
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func sprintAll(v any) string { return fmt.Sprintf("%v %+v %#v", v, v, v) }
@@ -140,4 +148,64 @@ func TestCredentialPrecedence(t *testing.T) {
 	if _, err := c.Resources(t.Context(), t4); err == nil || KindOf(err) != KindAuthFailed || !strings.Contains(err.Error(), "no credentials") {
 		t.Errorf("no-credentials error: %v", err)
 	}
+}
+
+func TestBuildCredentialMethods(t *testing.T) {
+	dir := t.TempDir()
+	certPath := filepath.Join(dir, "op.pem")
+	if err := os.WriteFile(certPath, testCertAndKeyPEM(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tokenPath := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenPath, []byte("header.payload.sig\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewConnector(Options{LookupEnv: func(k string) (string, bool) {
+		if k == "OP_SECRET" {
+			return "v", true
+		}
+		return "", false
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := []CredentialConfig{
+		{ClientID: "a", ClientSecretEnv: "OP_SECRET"},
+		{ClientID: "a", CertificateFile: certPath},
+		{ClientID: "a", FederatedTokenFile: tokenPath},
+		{Method: MethodCLI},
+		{Method: MethodDefault},
+	}
+	for _, cfg := range ok {
+		if cred, err := c.buildCredential("11111111-1111-1111-1111-111111111111", cfg); err != nil || cred == nil {
+			t.Errorf("%s: %v", cfg.EffectiveMethod(), err)
+		}
+	}
+	bad := map[string]CredentialConfig{
+		"OP_MISSING":  {ClientID: "a", ClientSecretEnv: "OP_MISSING"},
+		"nope.pem":    {ClientID: "a", CertificateFile: filepath.Join(dir, "nope.pem")},
+		"token":       {ClientID: "a", CertificateFile: tokenPath}, // not a certificate
+		"method none": {Method: MethodNone},
+	}
+	for want, cfg := range bad {
+		if _, err := c.buildCredential("t", cfg); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%+v: err = %v, want mention of %q", cfg, err, want)
+		}
+	}
+}
+
+func testCertAndKeyPEM(t *testing.T) []byte {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "operator"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return append(out, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})...)
 }

@@ -1,16 +1,67 @@
 // Package azure is the only part of galshare that talks to Azure.
 //
-// It owns the cloud configuration (public cloud by default, or a JSON cloud file
-// such as the one `galshare sim serve` writes), per-tenant credentials through
-// azidentity, one ARM client set per tenant built on the official SDK modules, a
-// small Microsoft Graph client on the azcore pipeline, and the classification of
-// Azure errors into a few kinds the planner and executor branch on.
+// It owns the cloud configuration, per-tenant credentials through azidentity,
+// one ARM client set per tenant built on the official SDK modules, a small
+// Microsoft Graph client on the azcore pipeline, and the classification of Azure
+// errors into a few kinds the planner and executor branch on.
 //
 // Callers see narrow per-tenant interfaces (Directory for Graph, Resources for
-// ARM) obtained from a Connector, plain value types for the objects galshare
-// manages (Application, ServicePrincipal, RoleAssignment, Gallery, ImageVersion)
-// and *Error values that render as one clear line naming tenant, object, call and
-// fix. Secret values only ever travel as Secret, which redacts itself everywhere.
+// ARM) obtained from a Connector (or any Clients implementation, e.g. a test
+// fake), plain value types for the objects galshare manages (Application,
+// ServicePrincipal, RoleAssignment, Gallery, ImageVersion) and *Error values
+// that render as one line naming tenant, object, call, what happened and the
+// fix. Secret values only ever travel as Secret, which redacts itself in fmt,
+// JSON, YAML, slog and hclog output; Reveal is the one way to the value.
+//
+// # Cloud
+//
+// The public cloud is the default. `--cloud FILE` (or GALSHARE_CLOUD) names a
+// JSON file such as the one `galshare sim serve` writes:
+//
+//	{"version": 1, "name": "galshare-simulator",
+//	 "authorityHost": "https://127.0.0.1:8443/",
+//	 "resourceManager": {"endpoint": "https://127.0.0.1:8443", "audience": "https://management.core.windows.net/"},
+//	 "graph": {"endpoint": "https://127.0.0.1:8443", "audience": "https://graph.microsoft.com"},
+//	 "caCertificate": "-----BEGIN CERTIFICATE-----\n…",
+//	 "credentials": {"<tenant id>": {"clientId": "…", "clientSecret": "…"}}}
+//
+// caCertificate (optional) is trusted in addition to the system roots by every
+// pipeline, including azidentity/MSAL token requests. credentials (optional, the
+// simulator's operators) sign in to those tenants. A sovereign-cloud file has the
+// same shape without caCertificate and credentials. Every endpoint must be https.
+// For an authority that is not a Microsoft public one, instance discovery is
+// disabled (MSAL would otherwise call login.microsoftonline.com first).
+//
+// # Credentials
+//
+// For each tenant the first match wins:
+//
+//  1. the tenant's entry in the credentials file (`--credentials FILE` or
+//     GALSHARE_CREDENTIALS; see CredentialsFile for the YAML/JSON shape: method
+//     default, cli, secret via clientSecretEnv, certificate via certificateFile
+//     [+ certificatePasswordEnv], federated via federatedTokenFile, or none);
+//  2. environment variables GALSHARE_TENANT_<ID>_CLIENT_ID plus one of
+//     _CLIENT_SECRET, _CERTIFICATE_FILE (+ _CERTIFICATE_PASSWORD) or
+//     _FEDERATED_TOKEN_FILE, where <ID> is the tenant id in upper case without
+//     dashes (GALSHARE_TENANT_11111111111111111111111111111111_CLIENT_ID);
+//  3. the cloud file's credentials;
+//  4. the credentials file's `default` entry;
+//  5. on a public cloud, azidentity's DefaultAzureCredential for that tenant
+//     (environment, workload identity, managed identity, Azure CLI, …).
+//
+// A tenant that matches nothing (possible only with a custom cloud, or method
+// none) has no credentials: HasCredentials reports false and the planner shows
+// blocked actions for it. Secrets are never read from a manifest, and a
+// credentials file may only name the environment variable holding one.
+//
+// # Calls
+//
+// Every HTTP attempt is logged at debug level (method, host, path, status,
+// duration, request id; never bodies or headers) and counted (Connector.Calls).
+// azcore retries 408/429/5xx and network errors (3 retries by default,
+// Retry-After honoured, MaxRetryDelay 30 s: a longer Retry-After fails at once
+// as KindThrottled carrying RetryAfter). Replication-lag retries belong to the
+// executor (IsRetryable, MaybeLag).
 //
 // This package is internal to galshare: there is no API-compatibility promise for
 // outside importers.

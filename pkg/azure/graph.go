@@ -152,7 +152,7 @@ func (g *graphClient) list(ctx context.Context, r graphRequest, fn func(json.Raw
 	}
 }
 
-// odataKey quotes a string for an OData key or filter literal ('' escapes ').
+// odataKey quotes a string for an OData key or filter literal (” escapes ').
 func odataKey(v string) string {
 	return "'" + strings.ReplaceAll(v, "'", "''") + "'"
 }

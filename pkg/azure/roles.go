@@ -9,10 +9,10 @@ import (
 // builtinRoles maps built-in role names (lower case) to their definition GUIDs,
 // which are the same in every tenant (azure-api.md §3.2).
 var builtinRoles = map[string]string{
-	"reader":                                  "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-	"contributor":                             "b24988ac-6180-42a0-ab88-20f7382dd24c",
-	"owner":                                   "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
-	"user access administrator":               "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+	"reader":                    "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+	"contributor":               "b24988ac-6180-42a0-ab88-20f7382dd24c",
+	"owner":                     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+	"user access administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
 	"role based access control administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
 	"compute gallery sharing admin":           "1ef6a3be-d0ac-425d-8c01-acb62866290b",
 	"compute gallery image reader":            "cf7c76d2-98a3-4358-a134-615aa78bf44d",

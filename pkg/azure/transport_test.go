@@ -110,7 +110,6 @@ func mustContain(t *testing.T, what, s string, subs ...string) {
 	}
 }
 
-
 func cmpDiff(want, got any) string { return cmp.Diff(want, got) }
 
 func asError(err error, target **Error) bool { return errors.As(err, target) }

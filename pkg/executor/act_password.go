@@ -55,8 +55,17 @@ func (r *run) applyPassword(ctx context.Context, c *planner.Change) error {
 		if p.KeyID == "" {
 			return nil
 		}
-		if _, err := r.settleJournal(ctx, c, dir, appObjectID, firstNonEmpty(p.AppID, app.AppID)); err != nil {
+		appID := firstNonEmpty(p.AppID, app.AppID)
+		_, removed, err := r.settleJournal(ctx, c, dir, appObjectID, appID)
+		if err != nil {
 			return err
+		}
+		if removed[strings.ToLower(p.KeyID)] {
+			// The plan adopted a password an interrupted run made but
+			// never delivered; it was just removed, so make the delivered
+			// one the plan's "exists" stands for.
+			r.progress(c, "the planned password "+p.KeyID+" was never delivered; creating a new one")
+			return r.addPassword(ctx, c, dir, appObjectID, appID)
 		}
 		return r.record(ctx, c, state.Resource{
 			Address: c.Address.String(), Type: state.TypePassword, Tenant: c.Tenant, ID: p.KeyID, Origin: originFor(c),
@@ -70,7 +79,7 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 	p := c.Password
 	// A run that crashed mid-call may have left a password behind: adopt it
 	// if its value reached the delivery target, remove it otherwise.
-	adopted, err := r.settleJournal(ctx, c, dir, appObjectID, appID)
+	adopted, _, err := r.settleJournal(ctx, c, dir, appObjectID, appID)
 	if err != nil {
 		return err
 	}
@@ -205,7 +214,20 @@ func (r *run) removePassword(ctx context.Context, c *planner.Change, dir azure.D
 		return err
 	}
 	r.afterCall(c)
-	return r.forget(ctx, c, jid)
+	if err := r.forget(ctx, c, jid); err != nil {
+		return err
+	}
+	// The delivered copy of a removed password is useless; a stale secret
+	// file only invites confusion, so it goes too (only when it holds
+	// exactly this password).
+	if to := c.Password.DeliverTo; to.Kind == "file" && to.Path != "" && strings.EqualFold(deliveredKeyID(to), keyID) {
+		if err := os.Remove(to.Path); err != nil {
+			r.log.Warn("could not remove the delivered secret of a deleted password", "path", to.Path, "error", err)
+		} else {
+			r.progress(c, "removed the delivered secret file "+to.Path)
+		}
+	}
+	return nil
 }
 
 // settleJournal finishes what a crashed run left in the journal for this
@@ -220,23 +242,22 @@ func (r *run) removePassword(ctx context.Context, c *planner.Change, dir azure.D
 //     that keyId is the one state now holds).
 //
 // Entries are closed once settled.
-func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Directory, appObjectID, appID string) (*azure.PasswordCredential, error) {
+func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Directory, appObjectID, appID string) (keep *azure.PasswordCredential, removed map[string]bool, err error) {
 	entries := r.opts.State.State().OpenJournal(c.Address.String())
 	if len(entries) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	current, _ := r.opts.State.State().Get(c.Address.String())
 	var live *azure.Application
-	err := r.retry(ctx, c, false, "GET application", func(ctx context.Context) error {
+	err = r.retry(ctx, c, false, "GET application", func(ctx context.Context) error {
 		var err error
 		live, err = dir.GetApplicationByAppID(ctx, appID)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading the app to settle an interrupted password change: %w", c.Address, err)
+		return nil, nil, fmt.Errorf("%s: reading the app to settle an interrupted password change: %w", c.Address, err)
 	}
 	delivered := deliveredKeyID(c.Password.DeliverTo)
-	var keep *azure.PasswordCredential
 	remove := map[string]bool{}
 	for _, e := range entries {
 		switch e.Operation {
@@ -255,11 +276,11 @@ func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Di
 					keep = pw
 					continue
 				}
-				remove[pw.KeyID] = true
+				remove[strings.ToLower(pw.KeyID)] = true
 			}
 		case state.OpDelete:
 			if k := e.Intent[intentKeyID]; k != "" && !strings.EqualFold(k, current.ID) && !strings.EqualFold(k, delivered) {
-				remove[k] = true
+				remove[strings.ToLower(k)] = true
 			}
 		}
 	}
@@ -268,15 +289,15 @@ func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Di
 		if err := r.retry(ctx, c, false, "POST removePassword", func(ctx context.Context) error {
 			return dir.RemovePassword(ctx, appObjectID, k)
 		}); err != nil && !azure.IsNotFound(err) {
-			return nil, fmt.Errorf("%s: removing a password left behind by an interrupted run: %w", c.Address, err)
+			return nil, nil, fmt.Errorf("%s: removing a password left behind by an interrupted run: %w", c.Address, err)
 		}
 	}
 	if keep != nil {
 		// The caller records it in the write that closes the entries.
 		r.progress(c, "password "+keep.KeyID+" from an interrupted run was delivered; keeping it")
-		return keep, nil
+		return keep, remove, nil
 	}
-	return nil, r.commit(ctx, c, "", nil)
+	return nil, remove, r.commit(ctx, c, "", nil)
 }
 
 // removeOrphans removes passwords that a call with an unknown outcome may

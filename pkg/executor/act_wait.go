@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/planner"
@@ -39,6 +40,9 @@ func (r *run) applyWait(ctx context.Context, c *planner.Change) error {
 		sleep = sleepCtx
 	}
 	last := ""
+	// Poll soon at first (a version may be seconds from done), then back
+	// off to WaitInterval.
+	interval := min(time.Second, r.opts.WaitInterval)
 	for {
 		var v *azure.ImageVersion
 		err := r.retry(ctx, c, false, "GET imageVersion", func(ctx context.Context) error {
@@ -60,13 +64,14 @@ func (r *run) applyWait(ctx context.Context, c *planner.Change) error {
 			last = describeVersion(v)
 		}
 		r.progress(c, "waiting: "+last)
-		if !r.opts.Now().Add(r.opts.WaitInterval).Before(deadline) {
+		if !r.opts.Now().Add(interval).Before(deadline) {
 			return fmt.Errorf("%s: %w (%s): last seen %s; raise --wait-timeout or check the image build in the publisher tenant",
 				c.Address, ErrWaitTimeout, r.opts.WaitTimeout, last)
 		}
-		if err := sleep(ctx, r.opts.WaitInterval); err != nil {
+		if err := sleep(ctx, interval); err != nil {
 			return fmt.Errorf("%s: waiting for replication: %w", c.Address, err)
 		}
+		interval = min(interval*2, r.opts.WaitInterval)
 	}
 }
 

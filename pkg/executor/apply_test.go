@@ -309,7 +309,7 @@ func TestApplyBlockedConsumer(t *testing.T) {
 	h := newHarness(t)
 	plan := quickstartPlan(h.deliverTo)
 	info := planner.BlockedInfo{Why: "consumer fabrikam is manual",
-		ConsentURL: "https://login.microsoftonline.com/" + tCons + "/oauth2/authorize?client_id=x&response_type=code&redirect_uri=https%3A%2F%2Fwww.microsoft.com%2F"}
+		ConsentURL: "https://login.microsoftonline.com/" + tCons + "/oauth2/authorize?client_id=<appId>&response_type=code&redirect_uri=https%3A%2F%2Fwww.microsoft.com%2F"}
 	plan.Changes[3].Action, plan.Changes[3].Blocked = planner.Blocked, &info
 	grant := planner.BlockedInfo{Why: "consumer fabrikam is manual", Command: `az role assignment create --assignee x --role "Contributor" --scope ` + rgID}
 	plan.Changes[5].Action, plan.Changes[5].Blocked = planner.Blocked, &grant
@@ -322,6 +322,11 @@ func TestApplyBlockedConsumer(t *testing.T) {
 	}
 	if n := h.fake.count("CreateServicePrincipal"); n != 1 {
 		t.Errorf("CreateServicePrincipal called %d times, want only the publisher's", n)
+	}
+	// The app was created by this apply: the admin gets its real appId.
+	appID := onlyApp(t, h.fake).AppID
+	if got := rep.Summary.BlockedActions[0].Info.ConsentURL; !strings.Contains(got, "client_id="+appID+"&") {
+		t.Errorf("consent URL %s does not carry the new appId %s", got, appID)
 	}
 	if !strings.Contains(resultOf(t, rep, addrSPCons).Err.Error(), "manual") {
 		t.Errorf("blocked error %v", resultOf(t, rep, addrSPCons).Err)
@@ -389,8 +394,9 @@ func TestApplyWait(t *testing.T) {
 			version("Succeeded", "Completed", "Completed")}, nil, 3, 3},
 		{"replication failed", []*azure.ImageVersion{version("Succeeded", "InProgress", "Replicating"), version("Succeeded", "Failed", "Failed")},
 			ErrReplicationFailed, 2, 1},
-		// 1 minute timeout, 10 s interval: polls at 0,10,…,50 s.
-		{"never ready", []*azure.ImageVersion{version("Creating", "InProgress", "Replicating")}, ErrWaitTimeout, 6, 6},
+		// 1 minute timeout, interval 1 s doubling to 10 s: polls at
+		// 0, 1, 3, 7, 17, 27, 37, 47, 57 s.
+		{"never ready", []*azure.ImageVersion{version("Creating", "InProgress", "Replicating")}, ErrWaitTimeout, 9, 9},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,7 +18,9 @@ var examples = []string{"quickstart", "partner-msp", "acquisition"}
 
 // converge applies plans until nothing is blocked: a blocked consumer gets
 // the admin consent and role grants a human would make (through the
-// simulator), then apply runs again. It returns the first report's exit code.
+// simulator), then apply runs again. Blocked actions that remain in a manual
+// tenant galshare has no credentials for (it cannot see that the admin acted)
+// end the loop. It returns the first apply's exit code.
 func (w *simWorld) converge() int {
 	w.t.Helper()
 	first := -1
@@ -32,6 +34,9 @@ func (w *simWorld) converge() int {
 		case executor.ExitOK:
 			return first
 		case executor.ExitBlocked:
+			if round > 0 && len(blockedReadable(p)) == 0 {
+				return first
+			}
 			w.actAsAdmins(p)
 		default:
 			w.t.Fatalf("apply round %d failed:\n%s", round, failures(rep))
@@ -39,6 +44,18 @@ func (w *simWorld) converge() int {
 	}
 	w.t.Fatalf("apply did not converge after 4 rounds")
 	return first
+}
+
+// blockedReadable lists blocked changes in tenants galshare can read: those
+// must go away once a human acted.
+func blockedReadable(p *planner.Plan) []string {
+	var out []string
+	for _, c := range p.Changes {
+		if c.Action == planner.Blocked && p.Tenant(c.Tenant).Readable {
+			out = append(out, c.Address.String()+": "+c.Blocked.Why)
+		}
+	}
+	return out
 }
 
 // actAsAdmins does what the blocked actions ask a human to do: consent in
@@ -79,6 +96,7 @@ func (w *simWorld) actAsAdmins(p *planner.Plan) {
 func TestE2EExamplesConvergeAndDestroy(t *testing.T) {
 	for _, name := range examples {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			w := newSimWorld(t, name)
 			w.converge()
 
@@ -86,10 +104,10 @@ func TestE2EExamplesConvergeAndDestroy(t *testing.T) {
 			// of it writes anything.
 			w.sim.ResetStats()
 			p := w.plan(false)
-			if p.HasChanges() || p.IsBlocked() {
+			if p.HasChanges() || len(blockedReadable(p)) > 0 {
 				t.Fatalf("second plan has changes:\n%s", changes(p))
 			}
-			if rep := w.apply(p); rep.ExitCode() != executor.ExitOK {
+			if rep := w.apply(p); rep.ExitCode() == executor.ExitFailure {
 				t.Fatalf("no-op apply: %d\n%s", rep.ExitCode(), failures(rep))
 			}
 			if st := w.sim.Stats(); st.Writes != 0 {
@@ -174,6 +192,7 @@ func (w *simWorld) checkExactlyOnce() {
 // duplicates nothing.
 func TestE2EStateFileLost(t *testing.T) {
 	w := newSimWorld(t, "quickstart")
+	w.replicateNow()
 	w.converge()
 	for _, suffix := range []string{"", ".backup"} {
 		if err := os.Remove(w.statePath + suffix); err != nil && !os.IsNotExist(err) {
@@ -202,7 +221,9 @@ func TestE2EStateFileLost(t *testing.T) {
 func TestE2ECrashAtEachWrite(t *testing.T) {
 	for n := 1; n <= 6; n++ {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			t.Parallel()
 			w := newSimWorld(t, "quickstart")
+			w.replicateNow()
 			count := 0
 			hooks := &executor.Hooks{AfterCall: func(string) {
 				count++

@@ -70,9 +70,6 @@ func readState(t *testing.T, path string) *state.State {
 func newSimWorld(t *testing.T, name string) *simWorld {
 	t.Helper()
 	seed := filepath.Join("..", "..", "examples", "sim", name+".yaml")
-	if d := os.Getenv("EXECUTOR_DEV_SEEDS"); d != "" { // TEMPORARY until examples/sim exists
-		seed = filepath.Join(d, name+".yaml")
-	}
 	if _, err := os.Stat(seed); err != nil {
 		t.Skipf("simulator seed %s not available yet: %v", seed, err)
 	}
@@ -106,6 +103,20 @@ func newSimWorld(t *testing.T, name string) *simWorld {
 	}
 	return &simWorld{t: t, sim: sim, conn: conn, dir: dir, manifest: manifest,
 		statePath: filepath.Join(dir, "galshare.state.json"), logs: logs}
+}
+
+// replicateNow marks every image version the manifest waits for as
+// replicated, for tests about other things than the wait.
+func (w *simWorld) replicateNow() {
+	w.t.Helper()
+	for _, g := range w.load().Publisher.Galleries {
+		for _, v := range g.WaitFor {
+			id := g.ID + "/images/" + v.Image + "/versions/" + v.Version
+			if err := w.sim.SetVersionReplication(id, "completed", 0); err != nil {
+				w.t.Fatal(err)
+			}
+		}
+	}
 }
 
 func (w *simWorld) load() *spec.Manifest {

@@ -129,14 +129,26 @@ func Apply(ctx context.Context, plan *planner.Plan, opts Options) (*Report, erro
 			c := byID[id]
 			r.ev.emit(Event{Type: EventStart, Address: id, Action: c.Action.String(), Tenant: c.Tenant, Message: startMessage(c)})
 		},
-		OnDone: func(res Result) { r.ev.emit(resultEvent(byID[res.ID], res)) },
+		OnDone: func(res NodeResult) { r.ev.emit(resultEvent(byID[res.ID], res)) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("executor: %w", err)
 	}
 	rep := newReport(plan, res, opts.Now().Sub(start))
+	rep.fillAppID(r.appID())
 	r.ev.emit(Event{Type: EventSummary, Summary: &rep.Summary, DurationMS: rep.Summary.DurationMS})
 	return rep, nil
+}
+
+// appID is the app's client id once known (planned or just created), so
+// blocked instructions can show it instead of a placeholder.
+func (r *run) appID() string {
+	for _, c := range r.plan.Changes {
+		if c.Type == planner.TypeApplication {
+			return firstNonEmpty(c.App.AppID, r.out.get(c.Address).AppID)
+		}
+	}
+	return ""
 }
 
 // apply performs one change. Every path returns an error that names the
@@ -198,7 +210,7 @@ func startMessage(c *planner.Change) string {
 	return c.Action.String()
 }
 
-func resultEvent(c *planner.Change, res Result) Event {
+func resultEvent(c *planner.Change, res NodeResult) Event {
 	ev := Event{
 		Type:       EventComplete,
 		Address:    res.ID,

@@ -1,6 +1,8 @@
 package executor
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/galshare/galshare/pkg/planner"
@@ -78,6 +80,27 @@ func (r *Report) ExitCode() int {
 		return ExitBlocked
 	}
 	return ExitOK
+}
+
+// appIDPlaceholder is what the planner writes in consent URLs and grant
+// commands when the app does not exist yet.
+const appIDPlaceholder = "<appId>"
+
+// fillAppID replaces the planner's appId placeholder in blocked
+// instructions once apply created the app, so the admin can act at once.
+func (r *Report) fillAppID(appID string) {
+	if appID == "" {
+		return
+	}
+	fill := func(s string) string { return strings.ReplaceAll(s, appIDPlaceholder, appID) }
+	for i := range r.Summary.BlockedActions {
+		in := &r.Summary.BlockedActions[i].Info
+		in.ConsentURL, in.AdminConsentURL, in.Command = fill(in.ConsentURL), fill(in.AdminConsentURL), fill(in.Command)
+		in.Instructions = slices.Clone(in.Instructions)
+		for j := range in.Instructions {
+			in.Instructions[j] = fill(in.Instructions[j])
+		}
+	}
 }
 
 func newReport(plan *planner.Plan, res WalkResult, elapsed time.Duration) *Report {

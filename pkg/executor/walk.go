@@ -47,10 +47,10 @@ type Node struct {
 	Run  func(ctx context.Context) error
 }
 
-// Result is what happened to one node. For a skipped node, Cause names the
+// NodeResult is what happened to one node. For a skipped node, Cause names the
 // root node (failed or blocked) whose failure made it impossible; it is never
 // another skipped node, so a summary lists only root causes.
-type Result struct {
+type NodeResult struct {
 	ID     string
 	Status Status
 	Err    error
@@ -60,7 +60,7 @@ type Result struct {
 }
 
 // Duration is how long the node ran; zero for nodes that never started.
-func (r Result) Duration() time.Duration {
+func (r NodeResult) Duration() time.Duration {
 	if r.Start.IsZero() || r.End.IsZero() {
 		return 0
 	}
@@ -80,7 +80,7 @@ type WalkOptions struct {
 	// called from the walk's scheduling goroutine, one at a time, so they
 	// need no locking of their own; they must not block for long.
 	OnStart func(id string)
-	OnDone  func(Result)
+	OnDone  func(NodeResult)
 	// Now is the clock used for Start/End stamps (nil = time.Now).
 	Now func() time.Time
 }
@@ -88,7 +88,7 @@ type WalkOptions struct {
 // WalkResult holds the final status of every node, in the order the nodes
 // were given.
 type WalkResult struct {
-	Results []Result
+	Results []NodeResult
 	// Stopped reports that the walk ended early because Stop was closed or
 	// the context was cancelled.
 	Stopped bool
@@ -106,13 +106,13 @@ func (w WalkResult) Count(s Status) int {
 }
 
 // Get returns the result of node id.
-func (w WalkResult) Get(id string) (Result, bool) {
+func (w WalkResult) Get(id string) (NodeResult, bool) {
 	for _, r := range w.Results {
 		if r.ID == id {
 			return r, true
 		}
 	}
-	return Result{}, false
+	return NodeResult{}, false
 }
 
 // OK reports whether every node succeeded.
@@ -128,7 +128,7 @@ type walkState struct {
 	index      map[string]int
 	dependents [][]int
 	waiting    []int // unfinished dependencies per node
-	results    []Result
+	results    []NodeResult
 	opts       WalkOptions
 }
 
@@ -238,7 +238,7 @@ func newWalkState(nodes []Node, opts WalkOptions) (*walkState, error) {
 		index:      make(map[string]int, len(nodes)),
 		dependents: make([][]int, len(nodes)),
 		waiting:    make([]int, len(nodes)),
-		results:    make([]Result, len(nodes)),
+		results:    make([]NodeResult, len(nodes)),
 		opts:       opts,
 	}
 	for i, n := range nodes {
@@ -246,7 +246,7 @@ func newWalkState(nodes []Node, opts WalkOptions) (*walkState, error) {
 			return nil, fmt.Errorf("walk: duplicate node %q", n.ID)
 		}
 		ws.index[n.ID] = i
-		ws.results[i] = Result{ID: n.ID, Status: StatusPending}
+		ws.results[i] = NodeResult{ID: n.ID, Status: StatusPending}
 	}
 	for i, n := range nodes {
 		seen := map[string]bool{}

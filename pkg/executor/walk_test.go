@@ -123,7 +123,7 @@ func TestWalkOutcomes(t *testing.T) {
 				var doneCalls int
 				res, err := Walk(context.Background(), rec.nodes(tt.specs), WalkOptions{
 					Parallelism: par,
-					OnDone:      func(Result) { doneCalls++ },
+					OnDone:      func(NodeResult) { doneCalls++ },
 				})
 				if err != nil {
 					t.Fatal(err)
@@ -320,7 +320,7 @@ func TestWalkStampsAndCallbacks(t *testing.T) {
 	res, err := Walk(context.Background(), rec.nodes([]nodeSpec{{id: "a"}, {id: "b", deps: []string{"a"}, err: "no"}, {id: "c", deps: []string{"b"}}}), WalkOptions{
 		Now:     now,
 		OnStart: func(id string) { events = append(events, "start "+id) },
-		OnDone:  func(r Result) { events = append(events, r.Status.String()+" "+r.ID) },
+		OnDone:  func(r NodeResult) { events = append(events, r.Status.String()+" "+r.ID) },
 	})
 	if err != nil {
 		t.Fatal(err)

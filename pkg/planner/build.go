@@ -48,6 +48,8 @@ type builder struct {
 	// desiredCount is the number of changes the manifest asked for; the
 	// orphans (state only) follow them.
 	desiredCount int
+	// err is the first inconsistency found in the inputs.
+	err error
 	// removals marks changes that delete an object, including blocked ones.
 	removals map[Address]bool
 	// consumed marks state addresses that a desired change took over
@@ -98,6 +100,14 @@ func Build(m *spec.Manifest, snap *Snapshot, st *state.State, opts Options) (*Pl
 	}
 	b.linkDeletes()
 	b.propagateBlocked()
+	for _, c := range b.changes {
+		if c.Action == Blocked && c.Reason == "" && c.Blocked != nil {
+			c.Reason = c.Blocked.Why
+		}
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
 
 	ordered, err := topoSort(b.changes)
 	if err != nil {
@@ -132,7 +142,10 @@ func (b *builder) add(c *Change) *Change {
 		c.Type = c.Address.ResourceType()
 	}
 	if _, dup := b.byAddr[c.Address]; dup {
-		panic("planner: duplicate change " + c.Address.String())
+		if b.err == nil {
+			b.err = fmt.Errorf("build plan: the manifest asks twice for %s; remove the repeat", c.Address)
+		}
+		return b.byAddr[c.Address]
 	}
 	b.changes = append(b.changes, c)
 	b.byAddr[c.Address] = c

@@ -518,3 +518,11 @@ func TestBuildUnknownTarget(t *testing.T) {
 		t.Fatalf("err = %v; want ErrUnknownTarget listing addresses", err)
 	}
 }
+
+func TestBuildDuplicateGrant(t *testing.T) {
+	m := quickstart()
+	m.Consumers[0].Grants = append(m.Consumers[0].Grants, m.Consumers[0].Grants[0])
+	if _, err := Build(m, emptyWorld(), nil, Options{Now: testNow}); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Fatalf("err = %v; want a duplicate error", err)
+	}
+}

@@ -59,7 +59,8 @@ type TenantInfo struct {
 	Role string `json:"role"`
 	// Consumer is the consumer's name (empty for the publisher).
 	Consumer string `json:"consumer,omitempty"`
-	// Access is "managed" or "manual" for consumers.
+	// Access is "managed" or "manual" for consumers, "removed" for a
+	// tenant only state remembers.
 	Access string `json:"access,omitempty"`
 	// Readable says whether refresh could read the tenant; when false,
 	// Note says why.
@@ -74,8 +75,11 @@ func (t TenantInfo) Label() string {
 		return "publisher tenant " + t.ID
 	}
 	s := "consumer " + t.Consumer + " (tenant " + t.ID
-	if t.Access == "manual" {
+	switch t.Access {
+	case "manual":
 		s += ", manual"
+	case "removed":
+		s += ", no longer in the manifest"
 	}
 	return s + ")"
 }

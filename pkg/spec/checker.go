@@ -129,6 +129,9 @@ func (c *checker) checkTenant(path, s string) (string, bool) {
 		}
 		return strings.ToLower(s), true
 	}
+	if looksLikeSecretValue(s) {
+		return "", false // reported by checkSecretValues; never echo it in a hint
+	}
 	hint := "a tenant ID is a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47: Entra admin center > Overview > Tenant ID, or `az account show --query tenantId`"
 	if strings.Contains(s, ".") && !strings.ContainsAny(s, " /") {
 		hint = "galshare needs the tenant ID (a GUID), not a domain name; find it with `az account show --query tenantId` or in https://login.microsoftonline.com/" + s + "/v2.0/.well-known/openid-configuration"

@@ -88,8 +88,8 @@ func (c *checker) checkConsumers(items []any, path string) {
 }
 
 func consumerLabel(name string, i int) string {
-	if name != "" && len(name) <= 64 {
-		return fmt.Sprintf("%q", name)
+	if name != "" {
+		return quote(name)
 	}
 	return fmt.Sprintf("consumers[%d]", i)
 }

@@ -200,7 +200,7 @@ func (c *checker) checkSecret(s map[string]any, path string) {
 		}
 		d, err := ParseDuration(v)
 		if err != nil {
-			c.errorf(childPath(path, key), CodeDuration, "durations take Go units (h, m, s) plus d for days, e.g. 8760h or 365d", "%s: %v", key, err)
+			c.errorf(childPath(path, key), CodeDuration, "durations take Go units (h, m, s) plus d for days, e.g. 8760h or 365d", "%s %s is not valid: %v", key, quote(v), err)
 			durOK, valid = false, false
 			continue
 		}

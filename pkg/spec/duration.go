@@ -16,9 +16,10 @@ var (
 // ParseDuration reads a manifest duration: Go's time.ParseDuration syntax
 // plus a `d` unit of 24 hours ("365d", "30d12h"). Negative and zero
 // durations are rejected: every manifest duration is a span of time ahead.
+// Errors do not repeat the input, so callers decide how to show it.
 func ParseDuration(s string) (time.Duration, error) {
 	if !durationRE.MatchString(s) {
-		return 0, fmt.Errorf("%q is not a duration; write e.g. 8760h, 365d or 30d12h", s)
+		return 0, fmt.Errorf("not a duration; write e.g. 8760h, 365d or 30d12h")
 	}
 	var convErr error
 	goSyntax := dayRE.ReplaceAllStringFunc(s, func(tok string) string {
@@ -30,14 +31,14 @@ func ParseDuration(s string) (time.Duration, error) {
 		return strconv.FormatFloat(days*24, 'f', -1, 64) + "h"
 	})
 	if convErr != nil {
-		return 0, fmt.Errorf("%q is not a duration: %w", s, convErr)
+		return 0, fmt.Errorf("not a duration: %w", convErr)
 	}
 	d, err := time.ParseDuration(goSyntax)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a usable duration (too long?)", s)
+		return 0, fmt.Errorf("not a usable duration (too long?)")
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("%q must be longer than zero", s)
+		return 0, fmt.Errorf("it must be longer than zero")
 	}
 	return d, nil
 }

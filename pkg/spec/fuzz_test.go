@@ -31,6 +31,7 @@ func FuzzParse(f *testing.F) {
 		"version: 1\nname: caf\xe9\n", "\xff\xfev\x00", "- a\n", "hello\n", "version: .nan\n",
 		"? [a]\n: b\n", "a: *nope\n", "version: 0x10\nname: 1e400\n", "consumers: [{grants: [{}]}]\n",
 		"publisher: {app: {secret: {lifetime: 1d, renewBefore: 2d, deliverTo: \"file:\"}}}\n",
+		"publisher: {tenant: Abc8Q~abcdefghijklmnopqrstuvwxyz01234567}\nAbc8Q~abcdefghijklmnopqrstuvwxyz01234567: 1\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -39,6 +40,14 @@ func FuzzParse(f *testing.F) {
 		for i, d := range diags {
 			if strings.Contains(d.Summary, "parser failed") {
 				t.Fatalf("Parse panicked: %s", d)
+			}
+			words := strings.FieldsFunc(d.Summary+" "+d.Hint+" "+d.Path, func(r rune) bool {
+				return strings.ContainsRune(" \t\n\"'`,;()[]", r)
+			})
+			for _, w := range words {
+				if looksLikeSecretValue(w) {
+					t.Fatalf("diagnostic %d repeats a secret-looking value: %s", i, d)
+				}
 			}
 			if d.File != "fuzz.yaml" || d.Line < 0 || d.Col < 0 || d.Code == "" || d.Summary == "" ||
 				(d.Severity != SeverityError && d.Severity != SeverityWarning) {

@@ -29,18 +29,25 @@ func looksLikeSecretKey(key string) bool {
 // known key as a hint, or with where secrets go when the key looks like one.
 func unknownKeyDiag(file string, pos Pos, path, key string, known []string) Diagnostic {
 	d := Diagnostic{
-		Severity: SeverityError, Code: CodeUnknownKey, File: file, Line: pos.Line, Col: pos.Col, Path: path,
+		Severity: SeverityError, Code: CodeUnknownKey, File: file, Line: pos.Line, Col: pos.Col, Path: shorten(path),
+	}
+	if looksLikeSecretValue(key) {
+		d.Code = CodeSecret
+		d.Summary = "a key looks like a secret value, and a manifest never holds secrets"
+		d.Hint = "remove it: " + secretWhere
+		d.Path = ""
+		return d
 	}
 	if looksLikeSecretKey(key) && !contains(known, key) && closest(key, known) == "" {
 		d.Code = CodeSecret
-		d.Summary = fmt.Sprintf("key `%s` looks like a secret value, and a manifest never holds secrets", key)
+		d.Summary = fmt.Sprintf("key `%s` looks like a secret value, and a manifest never holds secrets", shorten(key))
 		d.Hint = "remove it: " + secretWhere
 		return d
 	}
 	if s := closest(key, known); s != "" {
-		d.Summary = fmt.Sprintf("unknown key `%s`, did you mean `%s`?", key, s)
+		d.Summary = fmt.Sprintf("unknown key `%s`, did you mean `%s`?", shorten(key), s)
 	} else {
-		d.Summary = fmt.Sprintf("unknown key `%s`", key)
+		d.Summary = fmt.Sprintf("unknown key `%s`", shorten(key))
 	}
 	if len(known) > 0 {
 		d.Hint = "allowed keys here: " + strings.Join(known, ", ")
@@ -53,13 +60,18 @@ func unknownKeyDiag(file string, pos Pos, path, key string, known []string) Diag
 func closest(s string, candidates []string) string {
 	best, bestD := "", -1
 	ls := strings.ToLower(s)
+	limit := max(1, len([]rune(s))/3)
 	for _, c := range candidates {
+		// The distance is at least the length difference: skip hopeless
+		// candidates before the O(n·m) computation (keys can be huge).
+		if diff := len([]rune(s)) - len([]rune(c)); diff > limit || -diff > limit {
+			continue
+		}
 		d := editDistance(ls, strings.ToLower(c))
 		if bestD < 0 || d < bestD {
 			best, bestD = c, d
 		}
 	}
-	limit := max(1, len([]rune(s))/3)
 	if bestD >= 0 && bestD <= limit {
 		return best
 	}
@@ -128,6 +140,8 @@ func typeHint(path, want, got string) string {
 		return "give a unit, e.g. 8760h or 365d"
 	case field == "version" && strings.Contains(path, "waitFor") && got == "number":
 		return `quote the version so YAML keeps it text, e.g. version: "1.0.0"`
+	case (want == "integer" || want == "number") && got == "string":
+		return "write the number without quotes"
 	case want == "array" && got != "array":
 		return "write a YAML list: one `- item` per line, or [a, b]"
 	case want == "string" && got == "boolean":

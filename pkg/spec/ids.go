@@ -76,7 +76,7 @@ func parseARMID(s string) (armID, error) {
 		return armID{}, fmt.Errorf("an ARM ID starts with /subscriptions/{subscription-id}")
 	}
 	if !isGUID(segs[1]) {
-		return armID{}, fmt.Errorf("subscription ID %q is not a GUID", segs[1])
+		return armID{}, fmt.Errorf("subscription ID %s is not a GUID", quote(segs[1]))
 	}
 	id := armID{kind: armSubscription, subscription: strings.ToLower(segs[1])}
 	id.canonical = "/subscriptions/" + id.subscription
@@ -84,14 +84,14 @@ func parseARMID(s string) (armID, error) {
 		return id, nil
 	}
 	if !strings.EqualFold(segs[2], "resourceGroups") {
-		return armID{}, fmt.Errorf("expected resourceGroups after the subscription, found %q", segs[2])
+		return armID{}, fmt.Errorf("expected resourceGroups after the subscription, found %s", quote(segs[2]))
 	}
 	if len(segs) < 4 {
 		return armID{}, fmt.Errorf("the resource group name is missing")
 	}
 	rg := segs[3]
 	if !rgNameRE.MatchString(rg) || strings.HasSuffix(rg, ".") {
-		return armID{}, fmt.Errorf("resource group name %q is not valid (1-90 letters, digits, '_', '-', '.', '(', ')', not ending in '.')", rg)
+		return armID{}, fmt.Errorf("resource group name %s is not valid (1-90 letters, digits, '_', '-', '.', '(', ')', not ending in '.')", quote(rg))
 	}
 	id.kind, id.group = armResourceGroup, rg
 	id.canonical += "/resourceGroups/" + rg
@@ -108,7 +108,7 @@ func parseARMID(s string) (armID, error) {
 			if strings.Contains(name, "-") {
 				hint = " (gallery names cannot contain '-')"
 			}
-			return armID{}, fmt.Errorf("gallery name %q is not valid: letters, digits, '_' and '.', starting and ending with a letter or digit, at most 80%s", name, hint)
+			return armID{}, fmt.Errorf("gallery name %s is not valid: letters, digits, '_' and '.', starting and ending with a letter or digit, at most 80%s", quote(name), hint)
 		}
 		id.kind, id.name = armGallery, name
 		id.canonical += "/providers/Microsoft.Compute/galleries/" + name

@@ -17,6 +17,14 @@ func aliasBomb() string {
 	return b.String()
 }
 
+// longKeyBomb makes every node's field path 200 KB long and expands an
+// anchor 500 times under it: cheap in nodes, huge in path bytes.
+func longKeyBomb() string {
+	anchor := "a: &a [" + strings.TrimSuffix(strings.Repeat("1,", 100), ",") + "]\n"
+	// Implicit keys stop at 1024 characters; an explicit key ("? ") does not.
+	return anchor + "? " + strings.Repeat("k", 200_000) + "\n: [" + strings.TrimSuffix(strings.Repeat("*a,", 500), ",") + "]\n"
+}
+
 // TestBadInput covers input that is not a manifest at all: each case must
 // give a clear positioned error, never a panic or a hang.
 func TestBadInput(t *testing.T) {
@@ -49,6 +57,7 @@ func TestBadInput(t *testing.T) {
 		{"a scalar, not a mapping", "hello\n", CodeType, 1, "must be a mapping, not a string"},
 		{"a list, not a mapping", "- a\n- b\n", CodeType, 1, "must be a mapping, not a list"},
 		{"non-finite number", "version: .inf\n", CodeType, 1, "finite"},
+		{"long key over many aliases", longKeyBomb(), CodeAlias, 0, "more than 100000"},
 		{"complex key", "? [a, b]\n: c\n", CodeSyntax, 1, "plain name"},
 	}
 	for _, tt := range tests {

@@ -62,12 +62,15 @@ func (t *tree) convert(n *yaml.Node, path string, depth int) any {
 	if t.exhausted {
 		return nil
 	}
-	t.nodes++
+	// Each node costs one unit, plus one per 256 bytes of its field path:
+	// paths are built per node, so long keys under many (alias-expanded)
+	// nodes would otherwise cost memory the node count does not see.
+	t.nodes += 1 + len(path)/256
 	if t.nodes > MaxNodes {
 		t.exhausted = true
-		t.errorAt(nodePos(n), path, CodeAlias,
+		t.errorAt(nodePos(n), shorten(path), CodeAlias,
 			fmt.Sprintf("the manifest expands to more than %d YAML nodes (an alias bomb?)", MaxNodes),
-			"use fewer aliases (*name); a manifest never needs this many values")
+			"use fewer aliases (*name) and shorter keys; a manifest never needs this many values")
 		return nil
 	}
 	if depth > MaxDepth {
@@ -125,7 +128,7 @@ func (t *tree) mapping(n *yaml.Node, path string, depth int) any {
 		p := childPath(path, key)
 		if at, dup := first[key]; dup {
 			t.errorAt(nodePos(k), p, CodeDuplicateKey,
-				fmt.Sprintf("key `%s` is already defined at line %d", key, at.Line),
+				fmt.Sprintf("key `%s` is already defined at line %d", displayKey(key), at.Line),
 				"remove one of them; YAML keys must be unique within a mapping")
 			continue
 		}
@@ -204,4 +207,21 @@ func pointerToPath(root any, ptr string) string {
 		}
 	}
 	return path
+}
+
+// displayKey is a key as shown in a message: shortened, and redacted when
+// it looks like a secret value.
+func displayKey(key string) string {
+	if looksLikeSecretValue(key) {
+		return "(redacted)"
+	}
+	return shorten(key)
+}
+
+// shorten caps user text echoed in messages (keys, paths) at 100 runes.
+func shorten(s string) string {
+	if r := []rune(s); len(r) > 100 {
+		return string(r[:97]) + "..."
+	}
+	return s
 }

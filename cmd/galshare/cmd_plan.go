@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/galshare/galshare/pkg/azure"
+	"github.com/galshare/galshare/pkg/planner"
+	"github.com/galshare/galshare/pkg/spec"
+	"github.com/galshare/galshare/pkg/state"
+	"github.com/spf13/cobra"
+)
+
+// planFlags are plan's own flags (the Azure ones are azureFlags).
+type planFlags struct {
+	out              string
+	jsonOut          bool
+	format           string
+	detailedExitCode bool
+	destroy          bool
+	targets          []string
+	showUnchanged    bool
+}
+
+func newPlanCmd(a *app) *cobra.Command {
+	var f planFlags
+	az := newAzureFlags()
+	cmd := &cobra.Command{
+		Use:   "plan MANIFEST",
+		Short: "Show what apply would do, tenant by tenant, without changing anything",
+		Long: `plan reads every object the manifest implies from Azure (the app and its
+secret, its service principal in every tenant, the role assignments, the
+galleries and the image versions to wait for), compares them with the
+manifest and the state file, and shows the ordered actions apply would take:
+
+  +  create           ~  update in place     -  destroy
+  -/+ replace          =  adopt (exists, made by hand; never deleted)
+  /  forget            ... wait for an image version
+  !  blocked: a human must act (consent, role grant); the exact URL or
+     command is shown
+
+plan never writes to Azure and works with read-only credentials, so it is
+safe as a CI dry-run. --out saves the plan (no secret in it) for
+"galshare apply PLANFILE" and "galshare show PLANFILE".
+
+Exit codes: 0 success (no changes, or changes without --detailed-exitcode),
+1 error, 2 changes present (with --detailed-exitcode), 3 blocked on a human
+action (takes precedence over 2).`,
+		Example: `  galshare plan examples/quickstart.yaml
+  galshare plan --out plan.json --detailed-exitcode examples/quickstart.yaml
+  galshare plan --format markdown examples/partner-msp.yaml > comment.md
+  galshare plan --json examples/quickstart.yaml | jq '.summary'
+  galshare plan --target 'sp[fabrikam]' examples/quickstart.yaml
+  galshare plan --cloud sim/cloud.json --destroy examples/quickstart.yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPlan(cmd.Context(), a, az, &f, args[0])
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.out, "out", "", "save the plan to this file (JSON, mode 0600) for apply and show")
+	fs.BoolVar(&f.jsonOut, "json", false, "print the plan as JSON (same as --format json; see docs/plan-json.md)")
+	fs.StringVar(&f.format, "format", "text", "output format: text, json or markdown (for pull-request comments)")
+	fs.BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes (0 only when there are none)")
+	fs.BoolVar(&f.destroy, "destroy", false, "plan the removal of everything galshare created for this manifest")
+	fs.StringArrayVar(&f.targets, "target", nil, "limit the plan to this address and what it depends on (repeatable)")
+	fs.BoolVar(&f.showUnchanged, "show-unchanged", false, "also list objects that need no change (text format)")
+	az.register(cmd)
+	return cmd
+}
+
+// outputFormat resolves --json and --format.
+func outputFormat(jsonOut bool, format string) (string, error) {
+	format = strings.ToLower(strings.TrimSpace(format))
+	if jsonOut {
+		if format != "text" && format != "json" {
+			return "", fmt.Errorf("--json conflicts with --format %s", format)
+		}
+		return "json", nil
+	}
+	switch format {
+	case "text", "json", "markdown":
+		return format, nil
+	case "md":
+		return "markdown", nil
+	}
+	return "", fmt.Errorf("unknown --format %q (want text, json or markdown)", format)
+}
+
+func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifestPath string) error {
+	format, err := outputFormat(f.jsonOut, f.format)
+	if err != nil {
+		return err
+	}
+	targets := make([]planner.Address, 0, len(f.targets))
+	for _, t := range f.targets {
+		addr, err := planner.ParseAddress(t)
+		if err != nil {
+			return fmt.Errorf("--target: %w", err)
+		}
+		targets = append(targets, addr)
+	}
+	m, diags, err := spec.Load(ctx, manifestPath)
+	if err != nil || diags.HasErrors() {
+		writeDiagnosticsText(a.stderr, diags, a.stderrColor())
+		if err != nil && len(diags) == 0 {
+			return err
+		}
+		return withExitCode(exitFailure, nil)
+	}
+	st, err := state.Read(az.statePath)
+	if err != nil {
+		return err
+	}
+	conn, err := az.connector(a)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+
+	snap, err := planner.Refresh(ctx, m, st, conn, planner.RefreshOptions{Parallelism: az.parallelism})
+	if err != nil {
+		return refreshError(a.stderr, err)
+	}
+	a.log.Debug("refresh done", "calls", snap.Calls)
+	p, err := planner.Build(m, snap, st, planner.Options{
+		Destroy:         f.destroy,
+		Targets:         targets,
+		AuthorityHost:   conn.Environment().AuthorityHost,
+		GalshareVersion: version,
+	})
+	if err != nil {
+		return err
+	}
+	if f.out != "" {
+		if err := planner.WritePlanFile(f.out, p); err != nil {
+			return err
+		}
+	}
+	if err := renderPlan(a, p, format, f.showUnchanged); err != nil {
+		return err
+	}
+	if f.out != "" && format == "text" {
+		fmt.Fprintf(a.stdout, "\nSaved the plan to %s. To apply exactly this plan: galshare apply %s\n", f.out, f.out)
+	}
+	return withExitCode(planExitCode(p, f.detailedExitCode), nil)
+}
+
+// planExitCode is 3 when a human must act, 2 for changes with
+// --detailed-exitcode, else 0.
+func planExitCode(p *planner.Plan, detailed bool) int {
+	switch {
+	case p.IsBlocked():
+		return exitBlocked
+	case detailed && p.HasChanges():
+		return exitChanges
+	}
+	return exitOK
+}
+
+// renderPlan writes the plan in the chosen format to stdout.
+func renderPlan(a *app, p *planner.Plan, format string, showUnchanged bool) error {
+	switch format {
+	case "json":
+		return planner.RenderJSON(a.stdout, p)
+	case "markdown":
+		return planner.RenderMarkdown(a.stdout, p, planner.MarkdownOptions{})
+	}
+	return planner.RenderText(a.stdout, p, planner.TextOptions{Color: a.useColor(), ShowNoOps: showUnchanged})
+}
+
+// refreshError prints each distinct Azure failure as one line (tenant,
+// object, call, what happened, fix) and exits 1.
+func refreshError(w io.Writer, err error) error {
+	var lines []string
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			lines = append(lines, e.Error())
+		}
+	} else {
+		lines = []string{err.Error()}
+	}
+	for _, l := range lines {
+		fmt.Fprintf(w, "galshare: error: %s\n", l)
+	}
+	var ae *azure.Error
+	if errors.As(err, &ae) && ae.Kind == azure.KindAuthFailed {
+		fmt.Fprintln(w, "galshare: plan needs read access in every managed tenant; see --credentials and --cloud.")
+	}
+	return withExitCode(exitFailure, nil)
+}
