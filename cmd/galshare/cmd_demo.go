@@ -64,6 +64,7 @@ serves the same world again afterwards.`,
 
 // demoStep is one CLI invocation of the demo, with the exit code it must give.
 type demoStep struct {
+	label string // short name in the summary
 	title string
 	args  []string
 	want  int
@@ -76,6 +77,7 @@ type demoRun struct {
 	manifest string
 	cloud    string
 	state    string
+	planFile string
 	sim      *azsim.Sim
 	rows     []demoFigure
 }
@@ -98,6 +100,7 @@ func runDemo(ctx context.Context, a *app, f *demoFlags) (err error) {
 		manifest: filepath.Join(dir, "quickstart.yaml"),
 		cloud:    filepath.Join(dir, "cloud.json"),
 		state:    filepath.Join(dir, "galshare.state.json"),
+		planFile: filepath.Join(dir, "plan.json"),
 	}
 	failed := true
 	defer func() {
@@ -125,11 +128,13 @@ func runDemo(ctx context.Context, a *app, f *demoFlags) (err error) {
 	}()
 
 	steps := []demoStep{
-		{"check the manifest offline", []string{"validate", d.manifest}, exitOK},
-		{"read Azure (the simulator) and show what apply would do", d.azure("plan"), exitOK},
-		{"make it so: app, secret, service principals, role grants, replication wait", d.azure("apply", "--auto-approve", "--wait-timeout", "2m"), exitOK},
-		{"sign in as the app and use the share the way the consumer will", []string{"verify", "--cloud", d.cloud, d.manifest}, exitOK},
-		{"plan again: nothing left to do (exit 0 with --detailed-exitcode)", d.azure("plan", "--detailed-exitcode"), exitOK},
+		{"validate", "check the manifest offline", []string{"validate", d.manifest}, exitOK},
+		{"plan", "read Azure (the simulator), show what apply would do, save the plan for review",
+			d.azure("plan", "--out", d.planFile), exitOK},
+		{"apply", "apply exactly the reviewed plan: app, secret, service principals, role grants, replication wait",
+			[]string{"apply", "--cloud", d.cloud, "--state", d.state, "--wait-timeout", "2m", d.planFile}, exitOK},
+		{"verify", "sign in as the app and use the share the way the consumer will", []string{"verify", "--cloud", d.cloud, d.manifest}, exitOK},
+		{"plan again", "plan again: nothing left to do (exit 0 with --detailed-exitcode)", d.azure("plan", "--detailed-exitcode"), exitOK},
 	}
 	for i, s := range steps {
 		if err := d.step(ctx, i+1, len(steps), s); err != nil {
@@ -229,7 +234,7 @@ func (d *demoRun) step(ctx context.Context, n, total int, s demoStep) error {
 	t0 := time.Now()
 	code := run(ctx, s.args, strings.NewReader(""), w, d.a.stderr)
 	after := d.sim.Stats()
-	d.rows = append(d.rows, demoFigure{title: s.args[0], calls: after.Total - before.Total, writes: after.Writes - before.Writes,
+	d.rows = append(d.rows, demoFigure{title: s.label, calls: after.Total - before.Total, writes: after.Writes - before.Writes,
 		dur: time.Since(t0), code: code, wantCode: s.want})
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("demo interrupted at step %d: %w", n, err)
@@ -256,24 +261,24 @@ func (d *demoRun) summary(total time.Duration, kept bool) {
 	fmt.Fprintf(w, "\n==> Demo complete in %s: validate → plan → apply → verify → plan (no changes).\n\n", total.Round(10*time.Millisecond))
 	if st, err := state.Read(d.state); err == nil {
 		fmt.Fprintf(w, "Objects galshare manages (state file galshare.state.json, serial %d):\n", st.Serial)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, r := range st.Resources {
-			fmt.Fprintf(w, "  %-70s %s in tenant %s\n", r.Address, r.Origin, r.Tenant)
+			fmt.Fprintf(tw, "  %s\ttenant %s\t%s\n", r.Origin, r.Tenant, r.Address)
 		}
+		_ = tw.Flush()
 		fmt.Fprintln(w)
 	} else {
 		d.a.log.Warn("reading the demo state failed", "error", err)
 	}
 	fmt.Fprintln(w, "API calls served by the simulator, per step:")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  step\tcalls\twrites\ttime\t")
+	fmt.Fprintf(w, "  %-12s %6s %7s %9s\n", "step", "calls", "writes", "time")
 	var calls, writes int64
 	for _, r := range d.rows {
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t\n", r.title, r.calls, r.writes, r.dur.Round(time.Millisecond))
+		fmt.Fprintf(w, "  %-12s %6d %7d %9s\n", r.title, r.calls, r.writes, r.dur.Round(time.Millisecond))
 		calls += r.calls
 		writes += r.writes
 	}
-	fmt.Fprintf(tw, "  total\t%d\t%d\t%s\t\n", calls, writes, total.Round(time.Millisecond))
-	_ = tw.Flush()
+	fmt.Fprintf(w, "  %-12s %6d %7d %9s\n", "total", calls, writes, total.Round(time.Millisecond))
 	if last := d.rows[len(d.rows)-1]; last.writes == 0 {
 		fmt.Fprintln(w, "The second plan made no write call: apply converged.")
 	}

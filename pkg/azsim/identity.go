@@ -126,6 +126,9 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, seg string) 
 			break
 		}
 	}
+	if resource == "" && scope == "" {
+		resource = f.Get("resource") // the v1 endpoint's form
+	}
 	if resource == "" {
 		writeAADError(w, http.StatusBadRequest, "invalid_scope", 1002012,
 			"The provided value for scope "+scope+" is not valid. Client credential flows must have a scope value "+

@@ -2,7 +2,9 @@ package azsim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/url"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -73,4 +75,55 @@ func TestSignInErrors(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestTokenEndpointRaw checks the wire format a non-SDK client sees: the success body, the v1 resource form and
+// the AADSTS error shape.
+func TestTokenEndpointRaw(t *testing.T) {
+	sim := coreStart(t, Options{})
+	post := func(form url.Values) (int, map[string]any) {
+		resp, err := sim.HTTPClient().PostForm(sim.URL()+"/"+coreT1+"/oauth2/v2.0/token", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(readAll(t, resp)), &m); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, m
+	}
+	base := url.Values{"grant_type": {"client_credentials"}, "client_id": {coreOp1}, "client_secret": {coreSecrets[coreOp1]}}
+	with := func(k, v string) url.Values {
+		f := url.Values{}
+		for k2, v2 := range base {
+			f[k2] = v2
+		}
+		f.Set(k, v)
+		return f
+	}
+	st, m := post(with("scope", "https://graph.microsoft.com/.default openid offline_access profile"))
+	if st != 200 || m["token_type"] != "Bearer" || m["expires_in"].(float64) <= 300 || m["access_token"] == "" {
+		t.Errorf("success: %d %v", st, m)
+	}
+	if st, m = post(with("resource", "https://management.core.windows.net/")); st != 200 || jwtBody(t, m["access_token"].(string))["aud"] != "https://management.core.windows.net/" {
+		t.Errorf("v1 resource form: %d %v", st, m)
+	}
+	cases := []struct {
+		name string
+		form url.Values
+		code float64
+		err  string
+	}{
+		{"no scope", base, 1002012, "invalid_scope"},
+		{"unknown resource", with("scope", "https://vault.azure.net/.default"), 500011, "invalid_resource"},
+		{"wrong grant", with("grant_type", "password"), 70003, "unsupported_grant_type"},
+	}
+	for _, tc := range cases {
+		st, m := post(tc.form)
+		codes, _ := m["error_codes"].([]any)
+		if st != 400 || m["error"] != tc.err || len(codes) != 1 || codes[0] != tc.code ||
+			m["trace_id"] == "" || m["correlation_id"] == "" || m["timestamp"] == "" {
+			t.Errorf("%s: %d %v", tc.name, st, m)
+		}
+	}
 }

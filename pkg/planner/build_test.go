@@ -266,6 +266,34 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
+			name: "removed consumer in a tenant galshare can no longer read: blocked deletes with commands",
+			m: func() *spec.Manifest {
+				m := quickstart()
+				m.Consumers = nil
+				return m
+			},
+			snap: func() *Snapshot {
+				s := convergedWorld()
+				note := Obs{Status: NotRead, Note: "no credentials configured for tenant " + tFab}
+				s.SPs[TenantKey(tFab)] = SPObs{Obs: note}
+				s.AssignmentsByID[IDKey(raID(vmRG, "22220000-0000-0000-0000-00000000000b"))] = AssignmentObs{Obs: note}
+				return s
+			},
+			st: convergedState,
+			check: func(t *testing.T, p *Plan) {
+				sp, ra := mustChange(p, "sp[fabrikam]"), mustChange(p, roleFab)
+				if sp.Action != Blocked || sp.Blocked.Command != "az ad sp delete --id "+spFabObj {
+					t.Errorf("sp = %s %+v", sp.Action, sp.Blocked)
+				}
+				if ra.Action != Blocked || !strings.HasPrefix(ra.Blocked.Command, "az role assignment delete --ids /subscriptions/") {
+					t.Errorf("role = %s %+v", ra.Action, ra.Blocked)
+				}
+				if mustChange(p, "app.myGalleryApp").Action != NoOp {
+					t.Error("unrelated change affected")
+				}
+			},
+		},
+		{
 			name: "destroy removes what galshare created in reverse order and forgets adopted",
 			m:    quickstart,
 			snap: convergedWorld,

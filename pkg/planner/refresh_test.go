@@ -262,3 +262,15 @@ func TestRefreshCancelled(t *testing.T) {
 		t.Error("refresh with a cancelled context succeeded")
 	}
 }
+
+func TestRefreshPublisherWithoutCredentials(t *testing.T) {
+	f := newFake()
+	f.creds[tFab] = true
+	_, err := Refresh(t.Context(), quickstart(), nil, f, RefreshOptions{})
+	if err == nil || !strings.Contains(err.Error(), "tenant "+tPub) || !strings.Contains(err.Error(), "fix:") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(f.calls) != 0 {
+		t.Errorf("calls made: %v", f.calls)
+	}
+}
