@@ -479,3 +479,95 @@ func TestApplyLeaksNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyInterrupt sends Ctrl-C to a real apply once (start nothing new,
+// finish what is in flight) or twice (cancel in-flight calls). Either way
+// the process exits 1 with state saved, and the next apply converges with
+// nothing duplicated.
+func TestApplyInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: every simulator call takes 300ms here")
+	}
+	for _, signals := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%dx", signals), func(t *testing.T) {
+			t.Parallel()
+			w := newCLIWorld(t, "quickstart")
+			w.replicateNow()
+			w.sim.SetFaults(azsim.FaultProfile{Latency: 300 * time.Millisecond})
+			bin, err := exec.LookPath("galshare")
+			if err != nil {
+				t.Skip(err)
+			}
+			c := exec.Command(bin, append([]string{"apply", "--auto-approve"}, append(w.flags(), w.manifest)...)...)
+			stdout, err := c.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			c.Stderr = &stderr
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			lines := make(chan string)
+			go func() {
+				buf := make([]byte, 4096)
+				var line []byte
+				for {
+					n, err := stdout.Read(buf)
+					out.Write(buf[:n])
+					for _, b := range buf[:n] {
+						if b == '\n' {
+							lines <- string(line)
+							line = line[:0]
+						} else {
+							line = append(line, b)
+						}
+					}
+					if err != nil {
+						close(lines)
+						return
+					}
+				}
+			}()
+			// Interrupt once the app exists: its dependants are then in flight.
+			for l := range lines {
+				if strings.HasPrefix(l, "app.myGalleryApp: created") {
+					break
+				}
+			}
+			for i := 0; i < signals; i++ {
+				_ = c.Process.Signal(os.Interrupt)
+				time.Sleep(50 * time.Millisecond)
+			}
+			for range lines {
+			}
+			err = c.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
+				t.Fatalf("interrupted apply: %v, want exit 1\n%s\n%s", err, &out, &stderr)
+			}
+			if !strings.Contains(out.String(), "Apply interrupted") || !strings.Contains(out.String(), "State is saved") {
+				t.Errorf("no interrupted summary:\n%s", &out)
+			}
+			if !regexp.MustCompile(`[1-9]\d* not started`).MatchString(out.String()) {
+				t.Errorf("interrupt started everything anyway:\n%s", &out)
+			}
+			st, err := state.Read(w.statePath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := st.Get("app.myGalleryApp"); !ok {
+				t.Errorf("the app created before the interrupt is not in state")
+			}
+			if signals == 1 && len(st.Journal) != 0 {
+				t.Errorf("a graceful stop left journal entries: %+v", st.Journal)
+			}
+			w.sim.SetFaults(azsim.FaultProfile{})
+			if code, o, e := w.run("apply", "--auto-approve", w.manifest); code != exitOK {
+				t.Fatalf("apply after the interrupt: %d\n%s%s", code, o, e)
+			}
+			w.checkNoDuplicates()
+		})
+	}
+}

@@ -102,18 +102,23 @@ func TestConsentPageFlow(t *testing.T) {
 		g2.do(t, "GET", "/servicePrincipals(appId='"+appID+"')", nil, nil, 200).must(t)
 	})
 	t.Run("adminconsent endpoint", func(t *testing.T) {
-		// A second consumer tenant with the same admin flow through /adminconsent.
-		resp, _ := submitConsent(t, sim, sim.URL()+"/"+coreT2+"/adminconsent?client_id="+appID+"&state=s1",
+		other := g1.do(t, "POST", "/applications", multiTenantApp("otherApp"), nil, 201).must(t).str("appId")
+		resp, _ := submitConsent(t, sim, sim.URL()+"/"+coreT2+"/adminconsent?client_id="+other+"&state=s1",
 			"admin@fabrikam.onmicrosoft.com", "Adm1n-pass", "accept")
 		loc, _ := url.Parse(resp.Header.Get("Location"))
-		if resp.StatusCode != 302 || loc.Query().Get("admin_consent") != "True" || loc.Query().Get("tenant") != coreT2 {
+		if resp.StatusCode != 302 || loc.Query().Get("admin_consent") != "True" || loc.Query().Get("tenant") != coreT2 ||
+			loc.Query().Get("state") != "s1" {
 			t.Errorf("%d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if _, ok := sim.ServicePrincipal(coreT2, other); !ok {
+			t.Error("adminconsent did not create the SP")
 		}
 	})
 	t.Run("errors", func(t *testing.T) {
 		for _, tc := range []struct{ name, url, want string }{
 			{"unregistered redirect", sim.URL() + "/" + coreT2 + "/oauth2/authorize?client_id=" + appID + "&response_type=code&redirect_uri=https%3A%2F%2Fevil.example", "AADSTS50011"},
 			{"unknown app", sim.URL() + "/" + coreT2 + "/oauth2/authorize?client_id=12345678-1234-1234-1234-123456789012&response_type=code", "AADSTS700016"},
+			{"single-tenant app elsewhere", sim.URL() + "/" + coreT2 + "/oauth2/authorize?client_id=" + coreOp1 + "&response_type=code", "AADSTS700016"},
 			{"unknown tenant", sim.URL() + "/99999999-9999-9999-9999-999999999999/oauth2/authorize?client_id=" + appID + "&response_type=code", "AADSTS90002"},
 		} {
 			resp, err := browser(sim).Get(tc.url)

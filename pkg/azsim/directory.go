@@ -16,6 +16,8 @@ import (
 type directory struct {
 	Tenants map[string]*tenant      `json:"tenants"`
 	Apps    map[string]*application `json:"applications"` // by object id
+	// Deleted holds soft-deleted applications (Graph keeps them 30 days in /directory/deletedItems).
+	Deleted map[string]*application `json:"deletedApplications,omitempty"`
 }
 
 // tenant is one Entra tenant.
@@ -66,6 +68,7 @@ type application struct {
 	FICs                        []*federatedCred  `json:"federatedIdentityCredentials"`
 	Owners                      []string          `json:"owners"` // SP object ids (home tenant) that own the app
 	CreatedAt                   time.Time         `json:"createdDateTime"`
+	DeletedAt                   *time.Time        `json:"deletedDateTime,omitempty"`
 	VisibleAt                   time.Time         `json:"visibleAt"`
 	Extra                       map[string]string `json:"extra,omitempty"`
 }

@@ -266,3 +266,22 @@ func TestFaultEnvelopes(t *testing.T) {
 	}
 	_ = readAll(t, resp)
 }
+
+func TestFaultProfileLag(t *testing.T) {
+	p, err := ParseFaults("lag=2s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := coreStart(t, Options{Lag: time.Second, Faults: p})
+	if sim.Lag() != 2*time.Second {
+		t.Errorf("lag = %v, want the fault profile's 2s", sim.Lag())
+	}
+	sim.SetFaults(FaultProfile{Lag: 3 * time.Second})
+	if sim.Lag() != 3*time.Second {
+		t.Errorf("lag after SetFaults = %v", sim.Lag())
+	}
+	sim.SetFaults(FaultProfile{}) // no lag key: the lag stays
+	if sim.Lag() != 3*time.Second {
+		t.Errorf("lag after an empty profile = %v", sim.Lag())
+	}
+}

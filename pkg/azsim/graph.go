@@ -78,6 +78,14 @@ func graphRouteName(p string) string {
 	switch strings.ToLower(top.name) {
 	case "$batch":
 		return "$batch"
+	case "directory":
+		if len(segs) > 2 {
+			if len(segs) > 3 && strings.EqualFold(segs[3].name, "restore") {
+				return "deletedItem/restore"
+			}
+			return "deletedItem"
+		}
+		return "deletedItems"
 	case "applications", "serviceprincipals":
 		name := "applications"
 		if strings.EqualFold(top.name, "servicePrincipals") {
@@ -166,6 +174,8 @@ func (s *Server) dispatchGraph(g *graphCall) {
 		s.graphServicePrincipals(g)
 	case "$batch":
 		s.graphBatch(g)
+	case "directory":
+		s.graphDeletedItems(g)
 	default:
 		writeGraphError(w, r, http.StatusBadRequest, "BadRequest",
 			"Resource not found for the segment '"+g.segs[0].name+"'.")

@@ -12,9 +12,10 @@ import (
 
 // graphCond is one $filter clause.
 type graphCond struct {
-	op    string // eq, startswith, any
-	prop  string
-	value string
+	op     string // eq, in, startswith, any
+	prop   string
+	value  string
+	values []string // for in
 }
 
 var (
@@ -22,10 +23,12 @@ var (
 	graphReStartsWith = regexp.MustCompile(`(?i)^startswith\(\s*([A-Za-z][A-Za-z0-9]*)\s*,\s*'((?:[^']|'')*)'\s*\)$`)
 	graphReAny        = regexp.MustCompile(`(?i)^([A-Za-z][A-Za-z0-9]*)/any\(\s*([a-z]\w*)\s*:\s*([a-z]\w*)\s+eq\s+'((?:[^']|'')*)'\s*\)$`)
 	graphReAnd        = regexp.MustCompile(`(?i)\s+and\s+`)
+	graphReIn         = regexp.MustCompile(`(?i)^([A-Za-z][A-Za-z0-9]*)\s+in\s+\(\s*('(?:[^']|'')*'(?:\s*,\s*'(?:[^']|'')*')*)\s*\)$`)
+	graphReQuoted     = regexp.MustCompile(`'((?:[^']|'')*)'`)
 )
 
 // parseGraphFilter parses the subset of OData $filter the simulator supports: clauses joined by "and", each
-// "prop eq 'v'", "startsWith(prop,'v')" or "coll/any(x:x eq 'v')". Anything else is an unsupported query, as in
+// "prop eq 'v'", "prop in ('a','b')", "startsWith(prop,'v')" or "coll/any(x:x eq 'v')". Anything else is an unsupported query, as in
 // Graph without advanced query parameters.
 func parseGraphFilter(f string, allowed map[string]bool) ([]graphCond, error) {
 	f = strings.TrimSpace(f)
@@ -38,6 +41,11 @@ func parseGraphFilter(f string, allowed map[string]bool) ([]graphCond, error) {
 		var c graphCond
 		if m := graphReEq.FindStringSubmatch(clause); m != nil {
 			c = graphCond{op: "eq", prop: m[1], value: strings.ReplaceAll(m[2], "''", "'")}
+		} else if m := graphReIn.FindStringSubmatch(clause); m != nil {
+			c = graphCond{op: "in", prop: m[1]}
+			for _, q := range graphReQuoted.FindAllStringSubmatch(m[2], -1) {
+				c.values = append(c.values, strings.ReplaceAll(q[1], "''", "'"))
+			}
 		} else if m := graphReStartsWith.FindStringSubmatch(clause); m != nil {
 			c = graphCond{op: "startswith", prop: m[1], value: strings.ReplaceAll(m[2], "''", "'")}
 		} else if m := graphReAny.FindStringSubmatch(clause); m != nil && strings.EqualFold(m[2], m[3]) {
@@ -73,6 +81,15 @@ func matchesFilter(obj map[string]any, conds []graphCond) bool {
 		case "eq":
 			sv, _ := v.(string)
 			if !strings.EqualFold(sv, c.value) {
+				return false
+			}
+		case "in":
+			sv, _ := v.(string)
+			found := false
+			for _, x := range c.values {
+				found = found || strings.EqualFold(sv, x)
+			}
+			if !found {
 				return false
 			}
 		case "startswith":

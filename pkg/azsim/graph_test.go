@@ -294,3 +294,64 @@ func TestGraphBatch(t *testing.T) {
 		t.Errorf("stats = %+v", st)
 	}
 }
+
+func TestSoftDeleteAndRestore(t *testing.T) {
+	sim := coreStart(t, Options{})
+	g1 := coreGraphFor(t, sim, coreT1, coreOp1)
+	app := g1.do(t, "POST", "/applications", map[string]any{"displayName": "bin", "uniqueName": "bin-app"}, nil, 201).must(t)
+	id := app.str("id")
+	g1.do(t, "DELETE", "/applications/"+id, nil, nil, 204).must(t)
+	if got := g1.do(t, "GET", "/applications/"+id, nil, nil, 200); got.status != 404 {
+		t.Fatalf("deleted app still readable: %d", got.status)
+	}
+	del := g1.do(t, "GET", "/directory/deletedItems/"+id, nil, nil, 200).must(t)
+	if del.body["deletedDateTime"] == nil {
+		t.Errorf("deletedDateTime missing: %v", del.body)
+	}
+	l := g1.do(t, "GET", "/directory/deletedItems/microsoft.graph.application", nil, nil, 200).must(t)
+	if len(l.body["value"].([]any)) != 1 {
+		t.Errorf("deleted list: %v", l.body)
+	}
+	g1.do(t, "POST", "/directory/deletedItems/"+id+"/restore", nil, nil, 200).must(t)
+	if got := g1.do(t, "GET", "/applications(uniqueName='bin-app')", nil, nil, 200).must(t); got.str("id") != id {
+		t.Errorf("restored app: %v", got.body)
+	}
+	g1.do(t, "DELETE", "/applications/"+id, nil, nil, 204).must(t)
+	g1.do(t, "DELETE", "/directory/deletedItems/"+id, nil, nil, 204).must(t)
+	if got := g1.do(t, "GET", "/directory/deletedItems/"+id, nil, nil, 200); got.status != 404 {
+		t.Errorf("purged item still there: %d", got.status)
+	}
+}
+
+func TestGraphFilterParsing(t *testing.T) {
+	allowed := map[string]bool{"appid": true, "displayname": true, "tags": true}
+	obj := map[string]any{"appId": "A1", "displayName": "My App", "tags": []string{"x", "y"}}
+	cases := []struct {
+		filter  string
+		match   bool
+		wantErr bool
+	}{
+		{"appId eq 'a1'", true, false},
+		{"appId eq 'a2'", false, false},
+		{"appId in ('a0', 'A1')", true, false},
+		{"appId in ('a0','a2')", false, false},
+		{"startsWith(displayName,'my ')", true, false},
+		{"tags/any(t:t eq 'y')", true, false},
+		{"tags/any(t:t eq 'z')", false, false},
+		{"appId eq 'a1' and tags/any(c:c eq 'x')", true, false},
+		{"displayName eq 'It''s'", false, false},
+		{"appId ne 'a1'", false, true},
+		{"id eq 'x'", false, true},
+		{"tags/any(t:s eq 'x')", false, true},
+	}
+	for _, tc := range cases {
+		conds, err := parseGraphFilter(tc.filter, allowed)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%q: err = %v", tc.filter, err)
+			continue
+		}
+		if err == nil && matchesFilter(obj, conds) != tc.match {
+			t.Errorf("%q: match = %v, want %v", tc.filter, !tc.match, tc.match)
+		}
+	}
+}

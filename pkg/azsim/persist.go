@@ -55,10 +55,15 @@ func (p *persister) loop() {
 	}
 }
 
-// close stops the background writer and writes the world one last time.
-func (p *persister) close() error {
+// stop ends the background writer without a final write.
+func (p *persister) stop() {
 	close(p.kick)
 	<-p.done
+}
+
+// close stops the background writer and writes the world one last time.
+func (p *persister) close() error {
+	p.stop()
 	if err := p.write(); err != nil {
 		return err
 	}

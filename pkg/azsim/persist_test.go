@@ -61,6 +61,9 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Errorf("old token after restart: %v", err)
 	}
+	if sim2.Lag() != 0 {
+		t.Errorf("lag after restart = %v", sim2.Lag())
+	}
 	if len(sim2.Credentials()) != 4 {
 		t.Errorf("operators after restart: %v", len(sim2.Credentials()))
 	}
@@ -133,5 +136,22 @@ func TestEmptyWorld(t *testing.T) {
 	}
 	if b := readAll(t, resp); resp.StatusCode != 400 || !contains(b, "AADSTS90002") {
 		t.Errorf("discovery for unknown tenant: %d %s", resp.StatusCode, b)
+	}
+}
+
+func TestSettingsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	seed := coreSeed(t)
+	seed.Settings.Lag = 7 * time.Second
+	sim1, err := Start(context.Background(), Options{Dir: dir, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim1.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sim2 := coreStart(t, Options{Dir: dir, Seed: &Seed{}})
+	if sim2.Lag() != 7*time.Second || sim2.srv.replicationTime != time.Second {
+		t.Errorf("after restart lag=%v replicationTime=%v", sim2.Lag(), sim2.srv.replicationTime)
 	}
 }

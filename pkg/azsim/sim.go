@@ -99,6 +99,10 @@ func Start(ctx context.Context, opts Options) (*Sim, error) {
 	}
 	if loaded {
 		s.w = w
+		if s.lag == 0 {
+			s.lag = w.Settings.Lag
+		}
+		s.replicationTime = w.Settings.ReplicationTime
 		logger.Info("loaded simulator world", "dir", opts.Dir)
 	} else {
 		s.w = &world{Version: worldVersion, Directory: newDirectory(), ARM: newARMWorld()}
@@ -112,6 +116,7 @@ func Start(ctx context.Context, opts Options) (*Sim, error) {
 			if s.lag == 0 {
 				s.lag = seed.Settings.Lag
 			}
+			s.w.Settings = seed.Settings
 			s.mu.Lock()
 			err := s.applySeed(seed)
 			s.mu.Unlock()
@@ -145,6 +150,7 @@ func Start(ctx context.Context, opts Options) (*Sim, error) {
 			return s.marshalWorld()
 		}, logger)
 		if err := s.persist.write(); err != nil {
+			s.persist.stop()
 			_ = ln.Close()
 			return nil, err
 		}

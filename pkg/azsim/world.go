@@ -9,4 +9,6 @@ type world struct {
 	Version   int        `json:"version"`
 	Directory *directory `json:"directory"`
 	ARM       *armWorld  `json:"arm"`
+	// Settings are the seed's settings, kept so a restart uses the same default lag and replication time.
+	Settings SeedSettings `json:"settings"`
 }

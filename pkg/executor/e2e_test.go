@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/galshare/galshare/pkg/azsim"
 	"github.com/galshare/galshare/pkg/executor"
@@ -286,5 +287,46 @@ func TestE2ENoSecretInAnyOutput(t *testing.T) {
 		if bytes.Contains(b, []byte(doc.Secret)) {
 			t.Errorf("secret value found in %s", name)
 		}
+	}
+}
+
+// TestE2EConvergesUnderFaults applies the quickstart while the simulator
+// throttles, fails and drops requests; the result must still be exactly one
+// of everything, with the delivered secret being the live password.
+func TestE2EConvergesUnderFaults(t *testing.T) {
+	for _, seed := range []int64{1, 2, 3} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
+			w := newSimWorld(t, "quickstart")
+			w.replicateNow()
+			// Faults only while applying: refresh has its own retry story.
+			for round := 0; ; round++ {
+				p := w.plan(false)
+				if !p.HasChanges() {
+					break
+				}
+				if round == 5 {
+					t.Fatalf("not converged after 5 applies under faults:\n%s", changes(p))
+				}
+				w.sim.SetFaults(azsim.FaultProfile{Seed: seed, Rate429: 0.1, Rate5xx: 0.1, RateReset: 0.05, RetryAfter: 50 * time.Millisecond})
+				rep := w.apply(p)
+				w.sim.SetFaults(azsim.FaultProfile{})
+				if rep.ExitCode() != executor.ExitOK {
+					t.Logf("round %d under faults: %s", round, failures(rep))
+				}
+			}
+			w.checkExactlyOnce()
+			if p := w.plan(false); p.HasChanges() {
+				t.Errorf("plan after a faulty apply has changes:\n%s", changes(p))
+			}
+			var doc executor.DeliveredSecret
+			b, err := os.ReadFile(filepath.Join(w.dir, "secrets", "myGalleryApp.json"))
+			if err != nil || json.Unmarshal(b, &doc) != nil {
+				t.Fatalf("delivered secret: %v", err)
+			}
+			if app, _ := w.sim.Application(doc.ClientID); len(app.Passwords) != 1 || app.Passwords[0].KeyID != doc.KeyID {
+				t.Errorf("delivered %s, live %+v", doc.KeyID, app.Passwords)
+			}
+		})
 	}
 }

@@ -117,9 +117,9 @@ func TestVerifyAfterApplyAllOK(t *testing.T) {
 func TestVerifyDetectsBreakage(t *testing.T) {
 	const consumer = "22222222-2222-2222-2222-222222222222"
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(t *testing.T, w *simWorld, appID string)
-		opts  func(*executor.VerifyOptions)
+		opts   func(*executor.VerifyOptions)
 		// fail lists the row-key prefixes that must fail, with a detail substring.
 		fail map[string]string
 		// code is the error code expected on the first failing row ("" = any).
@@ -128,30 +128,17 @@ func TestVerifyDetectsBreakage(t *testing.T) {
 		skip []string
 	}{
 		{
-			name: "consumer role assignment removed",
-			break_: func(t *testing.T, w *simWorld, appID string) {
-				sp, ok := w.sim.ServicePrincipal(consumer, appID)
-				if !ok {
-					t.Fatal("no consumer SP after apply")
-				}
-				removed := 0
-				for _, ra := range w.sim.RoleAssignments() {
-					if ra.PrincipalID == sp.ID {
-						res, err := w.conn.Resources(context.Background(), consumer)
-						if err != nil {
-							t.Fatal(err)
-						}
-						if err := res.DeleteRoleAssignment(context.Background(), ra.ID); err != nil {
-							t.Fatal(err)
-						}
-						removed++
-					}
-				}
-				if removed != 1 {
-					t.Fatalf("removed %d consumer role assignments, want 1", removed)
-				}
-			},
-			fail: map[string]string{"fabrikam role Contributor on": "Contributor is not assigned"},
+			name:   "consumer role assignment removed",
+			break_: removeConsumerRole,
+			fail:   map[string]string{"fabrikam role Contributor on": "Contributor is not assigned"},
+		},
+		{
+			// Without galshare's own credentials the app's 403 is all there is.
+			name:   "consumer role assignment removed, no operator",
+			break_: removeConsumerRole,
+			opts:   func(o *executor.VerifyOptions) { o.Operator = nil },
+			fail:   map[string]string{"fabrikam role Contributor on": "may not read role assignments"},
+			code:   "AuthorizationFailed",
 		},
 		{
 			name: "consumer service principal deleted",
@@ -264,5 +251,31 @@ func TestVerifyDetectsBreakage(t *testing.T) {
 				t.Errorf("matched %d failing rows, want %d:\n%s", failing, len(tc.fail), dumpReport(rep))
 			}
 		})
+	}
+}
+
+// removeConsumerRole deletes the app's role assignment in the quickstart's
+// consumer tenant, as an administrator there would, with galshare's operator.
+func removeConsumerRole(t *testing.T, w *simWorld, appID string) {
+	const consumer = "22222222-2222-2222-2222-222222222222"
+	sp, ok := w.sim.ServicePrincipal(consumer, appID)
+	if !ok {
+		t.Fatal("no consumer SP after apply")
+	}
+	removed := 0
+	for _, ra := range w.sim.RoleAssignments() {
+		if ra.PrincipalID == sp.ID {
+			res, err := w.conn.Resources(context.Background(), consumer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := res.DeleteRoleAssignment(context.Background(), ra.ID); err != nil {
+				t.Fatal(err)
+			}
+			removed++
+		}
+	}
+	if removed != 1 {
+		t.Fatalf("removed %d consumer role assignments, want 1", removed)
 	}
 }

@@ -20,12 +20,6 @@ func (v *verifier) failed(c Check, p *party, err error) Check {
 		c.Detail = verifyClause(err.Error())
 		return c
 	}
-	if ae.Object == "" {
-		// Sign-in errors name no object; the row knows which app it was.
-		named := *ae
-		named.Object = "app " + v.appID
-		c.Error = named.Error()
-	}
 	c.Code = ae.Code
 	c.Fix = ae.Fix
 	switch {
@@ -59,6 +53,17 @@ func (v *verifier) failed(c Check, p *party, err error) Check {
 	if c.Fix == "" {
 		c.Fix = "see the error; run galshare plan to compare the manifest with Azure"
 	}
+	// The error line names tenant, object and call; sign-in errors name no
+	// object, so the row adds the app. When the row has its own fix, the
+	// generic one in the error would only compete with it.
+	named := *ae
+	if named.Object == "" && c.Kind == CheckSignIn {
+		named.Object = "app " + v.appID
+	}
+	if c.Fix != ae.Fix {
+		named.Fix = ""
+	}
+	c.Error = named.Error()
 	return c
 }
 

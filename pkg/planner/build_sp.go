@@ -77,7 +77,9 @@ func (b *builder) buildServicePrincipal(key, tenant string, access spec.Access) 
 				what = "consented by an administrator"
 			}
 			c.Reason = b.adoptReason(addr, c.Origin, what)
-		} else if inState && !strings.EqualFold(rec.ID, sp.ObjectID) {
+		} else if !strings.EqualFold(rec.ID, sp.ObjectID) {
+			// Someone deleted and re-created it: judge the new object afresh.
+			c.Origin = b.originOf(nil, addr, containsFold(sp.Tags, MarkerTag(b.m.Name)))
 			c.Reason = "re-created outside galshare; recording the new object id"
 			c.Adopt = true
 		}
@@ -213,7 +215,7 @@ func (b *builder) planAssignment(c *Change, role string, manual bool, manualWhy 
 			c.Before = map[string]string{"id": prev.ID, "roleDefinitionGuid": prev.Attributes[AttrRoleDefinitionGUID],
 				"scope": prev.Attributes[AttrScope], "principalId": prev.Attributes[AttrPrincipalID]}
 			c.Reason = "role changed: " + prev.Address + " becomes " + addr.String()
-		case inState && sp.Action == Create:
+		case inState && (sp.Action == Create || principalChanged(rec, want.PrincipalID)):
 			c.Action = Replace
 			want.ExistingID = rec.ID
 			c.Before = map[string]string{"id": rec.ID, "principalId": rec.Attributes[AttrPrincipalID]}
@@ -286,8 +288,14 @@ func (b *builder) planAssignment(c *Change, role string, manual bool, manualWhy 
 	if inState {
 		recp = &rec
 	}
-	c.Origin = b.originOf(recp, addr, match.Description == want.Description)
-	c.Adopt = !inState || !strings.EqualFold(rec.ID, match.ID)
+	marked := match.Description == want.Description
+	c.Origin = b.originOf(recp, addr, marked)
+	c.Adopt = !inState
+	if inState && IDKey(rec.ID) != IDKey(match.ID) {
+		// Another assignment grants the same role now: judge it afresh.
+		c.Adopt = true
+		c.Origin = b.originOf(nil, addr, marked)
+	}
 	c.Action = NoOp
 	c.Fingerprint = FingerprintRoleAssignment(match)
 	want.ExistingID = match.ID
@@ -297,6 +305,13 @@ func (b *builder) planAssignment(c *Change, role string, manual bool, manualWhy 
 		c.Reason = b.adoptReason(addr, c.Origin, "assignment "+match.Name)
 	}
 	b.add(c)
+}
+
+// principalChanged reports whether state recorded the assignment for
+// another principal than the service principal that exists now.
+func principalChanged(rec state.Resource, principalID string) bool {
+	old := rec.Attributes[AttrPrincipalID]
+	return old != "" && principalID != "" && !strings.EqualFold(old, principalID)
 }
 
 // previousAssignment finds a state record for the same grant (same kind,

@@ -460,6 +460,28 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
+			name: "service principal re-created by hand: adopt it, replace its grant",
+			m:    quickstart,
+			snap: func() *Snapshot {
+				s := convergedWorld()
+				s.SPs[TenantKey(tFab)] = SPObs{Obs: Obs{Status: Found}, SP: &azure.ServicePrincipal{Tenant: tFab, ObjectID: "new-sp", AppID: appID}}
+				s.Assignments[AssignmentsKey(vmRG, "new-sp")] = AssignmentsObs{Obs: Obs{Status: Found}}
+				return s
+			},
+			st: convergedState,
+			check: func(t *testing.T, p *Plan) {
+				sp := mustChange(p, "sp[fabrikam]")
+				if !sp.Adopt || sp.Origin != OriginAdopted || sp.ServicePrincipal.ObjectID != "new-sp" {
+					t.Errorf("sp = %+v", sp)
+				}
+				ra := mustChange(p, roleFab)
+				if ra.Action != Replace || ra.RoleAssignment.PrincipalID != "new-sp" ||
+					ra.RoleAssignment.ExistingID != raID(vmRG, "22220000-0000-0000-0000-00000000000b") {
+					t.Errorf("role = %s %+v", ra.Action, ra.RoleAssignment)
+				}
+			},
+		},
+		{
 			name: "role changed on the same scope is a replace",
 			m: func() *spec.Manifest {
 				m := quickstart()

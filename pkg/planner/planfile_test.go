@@ -3,6 +3,7 @@ package planner
 import (
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,4 +105,46 @@ func FuzzParsePlanFile(f *testing.F) {
 			t.Fatalf("re-parse failed: %v", err)
 		}
 	})
+}
+
+// TestParsePlanFileMutations is a deterministic stand-in for the fuzzer
+// (which needs -fuzz): thousands of seeded byte mutations of real plan
+// files must never panic, and whatever parses must round-trip.
+func TestParsePlanFileMutations(t *testing.T) {
+	plans := goldenPlans(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, name := range []string{"create", "mixed", "destroy"} {
+		good, err := MarshalPlanFile(plans[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3000 {
+			b := append([]byte(nil), good...)
+			for range 1 + rng.IntN(4) {
+				i := rng.IntN(len(b))
+				switch rng.IntN(3) {
+				case 0:
+					b[i] = byte(rng.IntN(256))
+				case 1:
+					b = append(b[:i], b[i+1:]...)
+				default:
+					b = append(b[:i], append([]byte{`"[]{}:,0a`[rng.IntN(9)]}, b[i:]...)...)
+				}
+			}
+			p, err := ParsePlanFile(b)
+			if err != nil {
+				if !errors.Is(err, ErrPlanFile) {
+					t.Fatalf("error not wrapping ErrPlanFile: %v", err)
+				}
+				continue
+			}
+			again, err := MarshalPlanFile(p)
+			if err != nil {
+				t.Fatalf("parsed plan does not marshal: %v", err)
+			}
+			if _, err := ParsePlanFile(again); err != nil {
+				t.Fatalf("re-parse failed: %v", err)
+			}
+		}
+	}
 }

@@ -64,7 +64,7 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 	if !conn.HasCredentials(m.Publisher.Tenant) {
 		return nil, &azure.Error{Tenant: m.Publisher.Tenant, Op: "sign in", Kind: azure.KindAuthFailed,
 			Message: "no credentials configured for the publisher tenant",
-			Fix: "configure credentials for it (--credentials, GALSHARE_TENANT_<id>_CLIENT_ID/_CLIENT_SECRET, or a cloud file)"}
+			Fix:     "configure credentials for it (--credentials, GALSHARE_TENANT_<id>_CLIENT_ID/_CLIENT_SECRET, or a cloud file)"}
 	}
 
 	// Phase 1: things that need no id: the app, galleries, image versions,
