@@ -30,7 +30,6 @@ type applyFlags struct {
 	lockTimeout time.Duration
 	waitTimeout time.Duration
 	jsonOut     bool
-	noColor     bool
 }
 
 func (f *applyFlags) register(cmd *cobra.Command) {
@@ -123,6 +122,12 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 			}
 		}
 	} else if err := checkSavedPlan(parent, plan, hd, conn, az.parallelism); err != nil {
+		return err
+	}
+
+	// Record which manifest drives this state (no write when unchanged).
+	ref := state.ManifestRef{Name: plan.Manifest.Name, Path: plan.Manifest.Path, SHA256: plan.Manifest.SHA256}
+	if err := hd.Update(parent, func(s *state.State) error { s.Manifest = ref; return nil }); err != nil {
 		return err
 	}
 

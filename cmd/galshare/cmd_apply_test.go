@@ -389,6 +389,17 @@ func TestApplyManualConsumerConsent(t *testing.T) {
 	}
 	code, out, errOut = w.run("apply", "--auto-approve", w.manifest)
 	if code == exitBlocked && strings.Contains(out, "consumer gamma is manual") {
+		// Whatever the planner sees, destroy never deletes the SP the
+		// administrator's consent created.
+		if code, out, errOut := w.run("destroy", "--auto-approve", w.manifest); code == exitFailure {
+			t.Fatalf("destroy: %d\n%s%s", code, out, errOut)
+		}
+		if _, ok := w.sim.ServicePrincipal("66666666-6666-6666-6666-666666666666", appID); !ok {
+			t.Error("destroy deleted the service principal an administrator's consent created")
+		}
+		if _, ok := w.sim.ServicePrincipal("44444444-4444-4444-4444-444444444444", appID); ok {
+			t.Error("destroy left the managed consumer's service principal")
+		}
 		t.Skipf("the planner does not read a manual tenant galshare has no credentials for, so it cannot see the consent; "+
 			"apply still exits 3 (planner gap, see the executor report):\n%s", out)
 	}

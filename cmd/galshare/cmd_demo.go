@@ -57,7 +57,7 @@ serves the same world again afterwards.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&f.keep, "keep", "", "work in DIR and keep it (manifest, cloud file, state, secret, simulator world)")
+	fs.StringVar(&f.keep, "keep", "", "work in `DIR` and keep it (manifest, cloud file, state, secret, simulator world)")
 	fs.BoolVar(&f.noWait, "no-wait", false, "start with the image version fully replicated, so apply does not wait for it")
 	return cmd
 }

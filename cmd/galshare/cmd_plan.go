@@ -42,6 +42,11 @@ manifest and the state file, and shows the ordered actions apply would take:
   !  blocked: a human must act (consent, role grant); the exact URL or
      command is shown
 
+In a manual consumer tenant galshare has no credentials for, plan checks
+the administrator's consent and role grant by signing in as the app itself,
+with the secret apply delivered (file delivery), so the next plan or apply
+sees what the human did.
+
 plan never writes to Azure and works with read-only credentials, so it is
 safe as a CI dry-run. --out saves the plan (no secret in it) for
 "galshare apply PLANFILE" and "galshare show PLANFILE".
@@ -121,7 +126,9 @@ func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifest
 	}
 	defer conn.Close()
 
-	snap, err := planner.Refresh(ctx, m, st, conn, planner.RefreshOptions{Parallelism: az.parallelism})
+	ropts, done := az.refreshOptions(a, conn, m)
+	defer done()
+	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
 	if err != nil {
 		return refreshError(a.stderr, err)
 	}

@@ -48,13 +48,24 @@ func outcome(ev executor.Event) string {
 		case "read":
 			return "read"
 		}
+		if ev.Adopt {
+			return "recorded in state (already existed)"
+		}
 		return "unchanged"
 	case "skipped":
 		return "skipped (upstream " + ev.Cause + " did not succeed)"
 	case "not started":
 		return "not started (interrupted)"
+	case "cancelled":
+		return "cancelled (second interrupt)"
 	}
 	return ev.Status
+}
+
+// quiet reports events the human views leave out: starts and ends of
+// unchanged objects (the plan already said so). The JSON stream keeps them.
+func quiet(ev executor.Event) bool {
+	return ev.Action == "no-op" && !ev.Adopt && (ev.Type == executor.EventStart || ev.Status == "succeeded")
 }
 
 // round keeps durations short in progress lines.
@@ -75,6 +86,9 @@ func round(ms int64) string {
 type lineView struct{ w io.Writer }
 
 func (v *lineView) Event(ev executor.Event) {
+	if quiet(ev) {
+		return
+	}
 	switch ev.Type {
 	case executor.EventProgress:
 		fmt.Fprintf(v.w, "%s: %s\n", ev.Address, ev.Message)

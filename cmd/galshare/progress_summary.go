@@ -22,8 +22,12 @@ func writeApplySummary(w io.Writer, verb string, s executor.Summary) {
 	case len(s.BlockedActions) > 0:
 		state = "stopped at actions that need a human"
 	}
-	fmt.Fprintf(w, "%s %s: %d succeeded, %d failed, %d blocked, %d skipped, %d not started (%s).\n",
-		verb, state, s.Succeeded, s.Failed, s.Blocked, s.Skipped, s.NotStarted, round(s.DurationMS))
+	cancelled := ""
+	if s.Cancelled > 0 {
+		cancelled = fmt.Sprintf(", %d cancelled", s.Cancelled)
+	}
+	fmt.Fprintf(w, "%s %s: %d succeeded, %d failed, %d blocked, %d skipped, %d not started%s (%s).\n",
+		verb, state, s.Succeeded, s.Failed, s.Blocked, s.Skipped, s.NotStarted, cancelled, round(s.DurationMS))
 	if s.Stopped {
 		fmt.Fprintln(w, "State is saved; run apply again to continue.")
 	}

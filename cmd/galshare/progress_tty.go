@@ -25,8 +25,12 @@ type liveBar struct {
 	status atomic.Pointer[string]
 }
 
-func newLiveView(w io.Writer, color bool) *liveView {
-	return &liveView{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(1)), bars: map[string]*liveBar{}, color: color}
+// newLiveView renders to w. Auto refresh is forced: the view is only chosen
+// for a terminal, and forcing it keeps the rendering testable with a buffer
+// (tests pass mpb.WithWidth, the line width used when w is no terminal).
+func newLiveView(w io.Writer, color bool, opts ...mpb.ContainerOption) *liveView {
+	opts = append([]mpb.ContainerOption{mpb.WithOutput(w), mpb.WithAutoRefresh()}, opts...)
+	return &liveView{p: mpb.New(opts...), bars: map[string]*liveBar{}, color: color}
 }
 
 func (v *liveView) bar(address string) *liveBar {
@@ -51,6 +55,9 @@ func (v *liveView) bar(address string) *liveBar {
 func (b *liveBar) set(s string) { b.status.Store(&s) }
 
 func (v *liveView) Event(ev executor.Event) {
+	if quiet(ev) {
+		return
+	}
 	switch ev.Type {
 	case executor.EventStart:
 		v.bar(ev.Address).set(ev.Message)

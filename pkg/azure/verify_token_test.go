@@ -19,7 +19,7 @@ func TestTokenIdentity(t *testing.T) {
 	}{
 		{"v1 app token", jwtWith(`{"tid":"t1","oid":"sp-object","appid":"app-1"}`), TokenIdentity{"t1", "sp-object", "app-1"}, true},
 		{"v2 token uses azp", jwtWith(`{"tid":"t2","oid":"o2","azp":"app-2"}`), TokenIdentity{"t2", "o2", "app-2"}, true},
-		{"padded payload", "a." + base64.URLEncoding.EncodeToString([]byte(`{"tid":"t3","oid":"o3x"}`)) + ".c", TokenIdentity{"t3", "o3x", ""}, true},
+		{"padded payload", "a." + base64.URLEncoding.EncodeToString([]byte(`{"tid":"t3","oid":"o3xy"}`)) + ".c", TokenIdentity{"t3", "o3xy", ""}, true},
 		{"not a jwt", "opaque-token", TokenIdentity{}, false},
 		{"bad base64", "a.!!!.c", TokenIdentity{}, false},
 		{"not json", "a." + base64.RawURLEncoding.EncodeToString([]byte("nope")) + ".c", TokenIdentity{}, false},

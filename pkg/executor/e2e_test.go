@@ -248,6 +248,7 @@ func TestE2ECrashAtEachWrite(t *testing.T) {
 // the state and its backup) for the delivered secret value.
 func TestE2ENoSecretInAnyOutput(t *testing.T) {
 	w := newSimWorld(t, "quickstart")
+	w.replicateNow()
 	var out bytes.Buffer
 	w.events = &out
 	w.converge()

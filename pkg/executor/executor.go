@@ -127,7 +127,7 @@ func Apply(ctx context.Context, plan *planner.Plan, opts Options) (*Report, erro
 		Now:         opts.Now,
 		OnStart: func(id string) {
 			c := byID[id]
-			r.ev.emit(Event{Type: EventStart, Address: id, Action: c.Action.String(), Tenant: c.Tenant, Message: startMessage(c)})
+			r.ev.emit(Event{Type: EventStart, Address: id, Action: c.Action.String(), Tenant: c.Tenant, Adopt: c.Adopt, Message: startMessage(c)})
 		},
 		OnDone: func(res NodeResult) { r.ev.emit(resultEvent(byID[res.ID], res)) },
 	})
@@ -216,6 +216,7 @@ func resultEvent(c *planner.Change, res NodeResult) Event {
 		Address:    res.ID,
 		Action:     c.Action.String(),
 		Tenant:     c.Tenant,
+		Adopt:      c.Adopt,
 		Status:     res.Status.String(),
 		Cause:      res.Cause,
 		DurationMS: res.Duration().Milliseconds(),
@@ -229,6 +230,8 @@ func resultEvent(c *planner.Change, res NodeResult) Event {
 		ev.Message = "skipped: upstream " + res.Cause + " did not succeed"
 	case StatusNotStarted:
 		ev.Message = "not started: apply was interrupted"
+	case StatusCancelled:
+		ev.Message = "cancelled by a second interrupt; the next plan settles whether the call took effect"
 	}
 	return ev
 }

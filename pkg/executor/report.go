@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"slices"
 	"strings"
 	"time"
 
@@ -41,12 +40,15 @@ type BlockedAction struct {
 // Summary counts the outcomes of an apply and lists what went wrong. It is
 // the payload of the final `summary` JSON event.
 type Summary struct {
-	Succeeded  int  `json:"succeeded"`
-	Failed     int  `json:"failed"`
-	Blocked    int  `json:"blocked"`
-	Skipped    int  `json:"skipped"`
-	NotStarted int  `json:"not_started"`
-	Stopped    bool `json:"stopped,omitempty"`
+	Succeeded  int `json:"succeeded"`
+	Failed     int `json:"failed"`
+	Blocked    int `json:"blocked"`
+	Skipped    int `json:"skipped"`
+	NotStarted int `json:"not_started"`
+	// Cancelled actions were cut short by a second interrupt; whether their
+	// call took effect is settled by the next plan (journal).
+	Cancelled int  `json:"cancelled,omitempty"`
+	Stopped   bool `json:"stopped,omitempty"`
 	// Failures are the root causes only; actions skipped because of them
 	// are listed under each.
 	Failures []Failure `json:"failures,omitempty"`
@@ -95,11 +97,18 @@ func (r *Report) fillAppID(appID string) {
 	fill := func(s string) string { return strings.ReplaceAll(s, appIDPlaceholder, appID) }
 	for i := range r.Summary.BlockedActions {
 		in := &r.Summary.BlockedActions[i].Info
+		had := strings.Contains(in.ConsentURL+in.AdminConsentURL+in.Command, appIDPlaceholder)
 		in.ConsentURL, in.AdminConsentURL, in.Command = fill(in.ConsentURL), fill(in.AdminConsentURL), fill(in.Command)
-		in.Instructions = slices.Clone(in.Instructions)
-		for j := range in.Instructions {
-			in.Instructions[j] = fill(in.Instructions[j])
+		var kept []string
+		for _, s := range in.Instructions {
+			// The planner's note that the appId is not known yet is now
+			// wrong: drop it.
+			if had && strings.HasPrefix(s, "The appId is not known yet") {
+				continue
+			}
+			kept = append(kept, fill(s))
 		}
+		in.Instructions = kept
 	}
 }
 
@@ -130,6 +139,8 @@ func newReport(plan *planner.Plan, res WalkResult, elapsed time.Duration) *Repor
 			s.Skipped++
 		case StatusNotStarted:
 			s.NotStarted++
+		case StatusCancelled:
+			s.Cancelled++
 		}
 		if c.Action == planner.Blocked && c.Blocked != nil {
 			s.BlockedActions = append(s.BlockedActions, BlockedAction{Address: wr.ID, Tenant: c.Tenant, Info: *c.Blocked})

@@ -99,7 +99,7 @@ func (r Retrier) Do(ctx context.Context, fn func(ctx context.Context) error) err
 			return nil
 		}
 		if ctx.Err() != nil {
-			return errors.Join(ctx.Err(), err)
+			return interrupted(ctx.Err(), err)
 		}
 		var d Decision
 		if r.Classify != nil {
@@ -117,10 +117,20 @@ func (r Retrier) Do(ctx context.Context, fn func(ctx context.Context) error) err
 			r.OnRetry(RetryEvent{Attempt: attempt, Err: err, Wait: wait})
 		}
 		if serr := r.sleep(ctx, wait); serr != nil {
-			return errors.Join(serr, err)
+			return interrupted(serr, err)
 		}
 		backoff = min(backoff*2, maxBackoff)
 	}
+}
+
+// interrupted is the error of a call cut short by its context: err itself
+// when it already says so, else the context's error with the last call error
+// on the same line (both stay reachable with errors.Is/As).
+func interrupted(ctxErr, err error) error {
+	if errors.Is(err, ctxErr) {
+		return err
+	}
+	return fmt.Errorf("%w (last error: %w)", ctxErr, err)
 }
 
 // wait picks the pause before the next attempt. With a Retry-After it waits

@@ -130,6 +130,9 @@ type VerifyOptions struct {
 	Now func() time.Time
 	// Logger gets debug lines (nil: none). It never sees the secret.
 	Logger hclog.Logger
+
+	// retryInitial overrides the first retry backoff (tests).
+	retryInitial time.Duration
 }
 
 // ErrVerifyNoSecret is wrapped by the secret check's error when the manifest
@@ -358,8 +361,12 @@ func (v *verifier) retry(ctx context.Context, what string, fn func(ctx context.C
 	if v.opts.RetryFor <= 0 {
 		return fn(ctx)
 	}
+	initial := 2 * time.Second
+	if v.opts.retryInitial > 0 {
+		initial = v.opts.retryInitial
+	}
 	r := Retrier{
-		Initial: 2 * time.Second, Max: 15 * time.Second, Deadline: v.opts.RetryFor,
+		Initial: initial, Max: 15 * time.Second, Deadline: v.opts.RetryFor,
 		Classify: func(err error) Decision {
 			return Decision{Retry: azure.MaybeLag(err) || verifyRoleMissing(err), RetryAfter: azure.RetryAfterOf(err)}
 		},

@@ -26,9 +26,10 @@ const (
 	StatusBlocked           // Run returned an error wrapping ErrBlocked
 	StatusSkipped           // a dependency did not succeed
 	StatusNotStarted        // the walk was stopped before the node could start
+	StatusCancelled         // a hard stop cancelled the node while it ran
 )
 
-var statusNames = [...]string{"pending", "succeeded", "failed", "blocked", "skipped", "not started"}
+var statusNames = [...]string{"pending", "succeeded", "failed", "blocked", "skipped", "not started", "cancelled"}
 
 // String returns the lower-case name used in progress lines and JSON events.
 func (s Status) String() string {
@@ -185,7 +186,7 @@ func Walk(ctx context.Context, nodes []Node, opts WalkOptions) (WalkResult, erro
 		select {
 		case d := <-finished:
 			inflight--
-			ready = append(ready, ws.finish(d.i, d.err, d.end)...)
+			ready = append(ready, ws.finish(d.i, d.err, d.end, ctx.Err())...)
 		case <-stop:
 			stopped, stop = true, nil
 		case <-ctx.Done():
@@ -194,7 +195,7 @@ func Walk(ctx context.Context, nodes []Node, opts WalkOptions) (WalkResult, erro
 			for inflight > 0 {
 				d := <-finished
 				inflight--
-				ws.finish(d.i, d.err, d.end)
+				ws.finish(d.i, d.err, d.end, ctx.Err())
 			}
 		}
 	}
@@ -283,9 +284,11 @@ func (ws *walkState) done(i int) {
 }
 
 // finish records the outcome of node i and returns the dependents that became
-// ready. A node that did not succeed skips every transitive dependent, naming
-// itself as the cause.
-func (ws *walkState) finish(i int, err error, end time.Time) []int {
+// ready. A node that failed or is blocked skips every transitive dependent,
+// naming itself as the cause. A node that ended because the walk's context
+// was cancelled (cancelled is the context's error) is cancelled, not failed:
+// its dependents are simply never started.
+func (ws *walkState) finish(i int, err error, end time.Time, cancelled error) []int {
 	r := &ws.results[i]
 	r.End = end
 	r.Err = err
@@ -294,10 +297,15 @@ func (ws *walkState) finish(i int, err error, end time.Time) []int {
 		r.Status = StatusSucceeded
 	case errors.Is(err, ErrBlocked):
 		r.Status = StatusBlocked
+	case cancelled != nil && errors.Is(err, cancelled):
+		r.Status = StatusCancelled
 	default:
 		r.Status = StatusFailed
 	}
 	ws.done(i)
+	if r.Status == StatusCancelled {
+		return nil
+	}
 	if r.Status != StatusSucceeded {
 		ws.skipDependents(i, r.ID)
 		return nil

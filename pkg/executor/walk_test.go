@@ -299,7 +299,7 @@ func TestWalkCancelAbortsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]outcome{
-		"slow": {StatusFailed, ""}, "after": {StatusSkipped, "slow"}, "queued": {StatusNotStarted, ""},
+		"slow": {StatusCancelled, ""}, "after": {StatusNotStarted, ""}, "queued": {StatusNotStarted, ""},
 	}
 	if diff := cmp.Diff(want, outcomes(res)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)

@@ -76,6 +76,9 @@ func (b *builder) buildServicePrincipal(key, tenant string, access spec.Access) 
 			if manual {
 				what = "consented by an administrator"
 			}
+			if obs.Note != "" {
+				what += "; " + obs.Note
+			}
 			c.Reason = b.adoptReason(addr, c.Origin, what)
 		} else if !strings.EqualFold(rec.ID, sp.ObjectID) {
 			// Someone deleted and re-created it: judge the new object afresh.
@@ -256,6 +259,10 @@ func (b *builder) planAssignment(c *Change, role string, manual bool, manualWhy 
 		block("scope " + want.Scope + " does not exist; create it or fix the grant's scope")
 		return
 	case Denied:
+		if manual {
+			block(manualWhy + " (the app cannot list its role assignments at the scope yet)")
+			return
+		}
 		block(list.Err.Error())
 		return
 	case NotRead:

@@ -23,8 +23,24 @@ type Connector interface {
 // DefaultParallelism bounds the reads in flight, like --parallelism.
 const DefaultParallelism = 10
 
+// AppProbe signs in as the shared app itself (a connector from
+// azure.Connector.AppClients with the delivered secret). Refresh uses it in
+// manual consumer tenants where galshare has no credentials of its own: a
+// token there proves an administrator consented (its oid is the service
+// principal), and listing that principal's assignments as the app proves the
+// role grant. *azure.Connector implements it.
+type AppProbe interface {
+	SignInIdentity(ctx context.Context, tenant string) (azure.TokenIdentity, error)
+	Resources(ctx context.Context, tenant string) (azure.Resources, error)
+}
+
 // RefreshOptions steer Refresh.
 type RefreshOptions struct {
+	// AppProbe, with AppProbeAppID the app's client id it signs in as, lets
+	// refresh check a manual tenant's consent and grants as the app (nil: such
+	// tenants are not read). It is ignored when the app found differs.
+	AppProbe      AppProbe
+	AppProbeAppID string
 	// Parallelism bounds concurrent calls (0: DefaultParallelism).
 	Parallelism int
 	// Now stamps the snapshot (zero: time.Now()).
@@ -58,7 +74,7 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 		now = time.Now()
 	}
 	r := &refresher{m: m, st: st, conn: conn, snap: NewSnapshot(), sem: make(chan struct{}, par),
-		manual: map[string]bool{}, ctx: ctx}
+		manual: map[string]bool{}, ctx: ctx, probed: map[string]bool{}, probe: opts.AppProbe, probeAppID: opts.AppProbeAppID}
 	r.snap.ReadAt = now.UTC()
 	r.tenants()
 	if !conn.HasCredentials(m.Publisher.Tenant) {
@@ -112,6 +128,11 @@ type refresher struct {
 	errs   []error
 	calls  int
 	manual map[string]bool
+
+	probe      AppProbe
+	probeAppID string
+	// probed marks manual tenants read as the app (their SP exists).
+	probed map[string]bool
 }
 
 // goRead runs f with a slot of the semaphore.

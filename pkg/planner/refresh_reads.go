@@ -2,6 +2,8 @@ package planner
 
 import (
 	"context"
+	"errors"
+	"strings"
 
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/spec"
@@ -24,6 +26,16 @@ func (r *refresher) dir(ctx context.Context, tenant string) (azure.Directory, Ob
 }
 
 func (r *refresher) res(ctx context.Context, tenant string) (azure.Resources, Obs, bool) {
+	r.mu.Lock()
+	probed := r.probed[TenantKey(tenant)]
+	r.mu.Unlock()
+	if probed {
+		x, err := r.probe.Resources(ctx, tenant)
+		if err != nil {
+			return nil, r.classifyProbe(tenant, err), false
+		}
+		return x, Obs{}, true
+	}
 	if ok, note := r.readable(tenant); !ok {
 		return nil, Obs{Note: note}, false
 	}
@@ -233,6 +245,10 @@ func (r *refresher) spTenants() []spRead {
 }
 
 func (r *refresher) readSP(ctx context.Context, tenant, appID string) {
+	if r.canProbe(tenant, appID) {
+		r.probeSP(ctx, tenant)
+		return
+	}
 	d, o, ok := r.dir(ctx, tenant)
 	var sp *azure.ServicePrincipal
 	if ok {
@@ -299,9 +315,12 @@ func (r *refresher) readAssignments(ctx context.Context, tenant, scope, principa
 		r.call()
 		var err error
 		list, err = x.ListRoleAssignments(ctx, scope, principalID)
-		if err == nil {
+		switch {
+		case err == nil:
 			o = Obs{Status: Found}
-		} else {
+		case r.isProbed(tenant):
+			o = r.classifyProbe(tenant, err)
+		default:
 			o = r.classify(tenant, err)
 		}
 	}
@@ -323,4 +342,69 @@ func (r *refresher) readScope(ctx context.Context, tenant, scope string) {
 	r.mu.Lock()
 	r.snap.Scopes[IDKey(scope)] = ScopeObs{Obs: o}
 	r.mu.Unlock()
+}
+
+// canProbe reports whether tenant is a manual tenant galshare cannot read
+// itself but may check as the app.
+func (r *refresher) canProbe(tenant, appID string) bool {
+	if r.probe == nil || appID == "" || !strings.EqualFold(appID, r.probeAppID) {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := TenantKey(tenant)
+	return r.manual[k] && !r.snap.tenant(tenant).Readable
+}
+
+func (r *refresher) isProbed(tenant string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.probed[TenantKey(tenant)]
+}
+
+// probeSP signs in as the app in a manual tenant: a token proves the
+// service principal exists (an administrator consented) and names its object
+// id; AADSTS700016 means no consent yet. Nothing here is fatal: at worst the
+// tenant stays unread and its actions blocked.
+func (r *refresher) probeSP(ctx context.Context, tenant string) {
+	r.call()
+	id, err := r.probe.SignInIdentity(ctx, tenant)
+	var o SPObs
+	switch {
+	case err == nil:
+		o = SPObs{Obs: Obs{Status: Found, Note: "verified by signing in as the app"},
+			SP: &azure.ServicePrincipal{Tenant: tenant, ObjectID: id.ObjectID, AppID: id.AppID}}
+	default:
+		var ae *azure.Error
+		if errors.As(err, &ae) && ae.Code == "AADSTS700016" {
+			o = SPObs{Obs: Obs{Status: Missing, Note: "the app cannot sign in there yet: no consent"}}
+		} else {
+			o = SPObs{Obs: r.classifyProbe(tenant, err)}
+		}
+	}
+	r.mu.Lock()
+	r.snap.SPs[TenantKey(tenant)] = o
+	if o.Status == Found {
+		r.probed[TenantKey(tenant)] = true
+		r.snap.Tenants[TenantKey(tenant)] = TenantObs{Readable: true,
+			Note: "read as the app (galshare has no credentials there)"}
+	}
+	r.mu.Unlock()
+}
+
+// classifyProbe is classify for calls made as the app: a 404 is still
+// "missing" and a 403 still "denied" (the app cannot read: the grant is not
+// there), anything else only leaves the object unread.
+func (r *refresher) classifyProbe(tenant string, err error) Obs {
+	switch azure.KindOf(err) {
+	case azure.KindNotFound:
+		return Obs{Status: Missing}
+	case azure.KindPermissionDenied:
+		var ae *azure.Error
+		if !errors.As(err, &ae) {
+			ae = azure.Classify(tenant, "", "", err)
+		}
+		return Obs{Status: Denied, Err: ae}
+	}
+	return Obs{Status: NotRead, Note: "checking as the app failed: " + err.Error()}
 }

@@ -231,3 +231,68 @@ func TestSimReadOnlyCredentials(t *testing.T) {
 		t.Errorf("read-only plan: blocked=%v summary=%+v writes=%d: %v", p.IsBlocked(), p.Summary(), stats.Writes, actions(p))
 	}
 }
+
+// A manual consumer without galshare credentials: with the delivered secret,
+// refresh checks consent and grant as the app, so once the administrator has
+// acted the plan is no longer blocked.
+func TestSimManualConsumerFollowUp(t *testing.T) {
+	e := startSim(t, loadSeed(t, "partner-msp"), nil)
+	m := loadManifest(t, "partner-msp")
+	h := &byHand{t: t, e: e, m: m, marked: true}
+	h.everything()
+	secret := h.addSecret()
+	probe := e.conn.AppClients(h.app.AppID, secret)
+	t.Cleanup(probe.Close)
+	var gamma spec.Consumer
+	for _, c := range m.Consumers {
+		if c.Access == spec.AccessManual {
+			gamma = c
+		}
+	}
+	spAddr := "sp[" + gamma.Name + "]"
+	grantAddr := ConsumerRoleAddress(gamma.Name, gamma.Grants[0].Scope, gamma.Grants[0].Role.String()).String()
+	plan := func() *Plan {
+		t.Helper()
+		snap, err := Refresh(t.Context(), m, nil, e.conn, RefreshOptions{AppProbe: probe, AppProbeAppID: h.app.AppID})
+		if err != nil {
+			t.Fatalf("refresh: %v", err)
+		}
+		p, err := Build(m, snap, nil, Options{AuthorityHost: e.env.AuthorityHost})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	// No consent yet: the app cannot sign in there.
+	p := plan()
+	if c := mustChange(p, spAddr); c.Action != Blocked || c.Blocked.ConsentURL == "" {
+		t.Fatalf("before consent: %s = %s", spAddr, c.Action)
+	}
+
+	// Consent given, role not granted yet.
+	spID, err := e.sim.ConsentAsAdmin(gamma.Tenant, h.app.AppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = plan()
+	if c := mustChange(p, spAddr); c.Action != NoOp || !c.Adopt || c.Origin != OriginAdopted ||
+		!strings.Contains(c.Reason, "signing in as the app") {
+		t.Errorf("after consent: %s = %s adopt=%v origin=%s reason=%q", spAddr, c.Action, c.Adopt, c.Origin, c.Reason)
+	}
+	if c := mustChange(p, grantAddr); c.Action != Blocked || !strings.Contains(c.Blocked.Command, "--assignee "+h.app.AppID) {
+		t.Errorf("before the grant: %s = %s %+v", grantAddr, c.Action, c.Blocked)
+	}
+
+	// The administrator ran the az command: nothing is blocked any more.
+	if _, err := e.sim.GrantRole(gamma.Grants[0].Scope, gamma.Grants[0].Role.Name, spID); err != nil {
+		t.Fatal(err)
+	}
+	p = plan()
+	if p.IsBlocked() {
+		t.Errorf("still blocked after consent and grant: %v", actions(p))
+	}
+	if c := mustChange(p, grantAddr); c.Action != NoOp || !c.Adopt || c.Origin != OriginAdopted {
+		t.Errorf("after the grant: %s = %s adopt=%v origin=%s", grantAddr, c.Action, c.Adopt, c.Origin)
+	}
+}

@@ -167,7 +167,7 @@ func TestRenderJSONShape(t *testing.T) {
 }
 
 // bigPlan has n managed consumers, each with a grant, all to create.
-func bigPlan(t *testing.T, n int) *Plan {
+func bigPlan(t testing.TB, n int) *Plan {
 	t.Helper()
 	m := quickstart()
 	m.Consumers = nil

@@ -130,11 +130,13 @@ func (h *byHand) registerApp(uniqueName string) {
 	h.app = app
 }
 
-func (h *byHand) addSecret() {
+func (h *byHand) addSecret() azure.Secret {
 	d, _ := h.e.conn.Directory(h.t.Context(), h.m.Publisher.Tenant)
-	if _, err := d.AddPassword(h.t.Context(), h.app.ObjectID, h.m.Publisher.App.Secret.Description, time.Now().Add(300*24*time.Hour)); err != nil {
+	np, err := d.AddPassword(h.t.Context(), h.app.ObjectID, h.m.Publisher.App.Secret.Description, time.Now().Add(300*24*time.Hour))
+	if err != nil {
 		h.t.Fatal(err)
 	}
+	return np.Secret
 }
 
 func (h *byHand) servicePrincipal(tenant string) *azure.ServicePrincipal {
