@@ -37,7 +37,7 @@ func newAzureFlags() *azureFlags {
 func (f *azureFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.cloudFile, "cloud", "",
-		"cloud file with endpoints and CA (e.g. the one `galshare sim serve` writes; env "+envCloud+"; default: Azure public cloud)")
+		"`FILE` with cloud endpoints and CA (e.g. the cloud.json galshare sim serve writes; env "+envCloud+"; default: Azure public cloud)")
 	fs.StringVar(&f.credentialsFile, "credentials", "",
 		"credentials file naming how to sign in to each tenant (env "+envCredentials+"; never the manifest)")
 	fs.StringVar(&f.statePath, "state", state.DefaultPath, "path of the state file")

@@ -44,7 +44,7 @@ func newApplyCmd(a *app) *cobra.Command {
 	var f applyFlags
 	az := newAzureFlags()
 	cmd := &cobra.Command{
-		Use:   "apply [MANIFEST | PLANFILE]",
+		Use:   "apply MANIFEST|PLANFILE",
 		Short: "Make Azure match a manifest, or apply a saved plan exactly",
 		Long: `apply turns a reviewed plan into the real thing.
 
@@ -85,6 +85,7 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 	if err != nil {
 		return err
 	}
+	defer conn.Close()
 	op := "apply"
 	if destroy {
 		op = "destroy"
@@ -169,14 +170,21 @@ func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Con
 		return p, true, err
 	}
 	m, diags, err := spec.Load(ctx, arg)
-	if err != nil {
+	if err != nil || diags.HasErrors() {
 		writeDiagnosticsText(a.stderr, diags, a.stderrColor())
+		if err != nil && len(diags) == 0 {
+			return nil, false, err
+		}
 		return nil, false, withExitCode(exitFailure, nil)
 	}
 	st := hd.State()
-	snap, err := planner.Refresh(ctx, m, st, conn, planner.RefreshOptions{Parallelism: az.parallelism})
+	// The same refresh as plan: manual tenants are checked as the app
+	// itself when its secret has been delivered.
+	ropts, done := az.refreshOptions(a, conn, m)
+	defer done()
+	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
 	if err != nil {
-		return nil, false, err
+		return nil, false, refreshError(a.stderr, err)
 	}
 	p, err := planner.Build(m, snap, st, planner.Options{
 		Destroy:         destroy,

@@ -51,6 +51,9 @@ func outcome(ev executor.Event) string {
 		if ev.Adopt {
 			return "recorded in state (already existed)"
 		}
+		if ev.Forget {
+			return "removed from state only (galshare did not create it, so it stays in Azure)"
+		}
 		return "unchanged"
 	case "skipped":
 		return "skipped (upstream " + ev.Cause + " did not succeed)"
@@ -65,7 +68,7 @@ func outcome(ev executor.Event) string {
 // quiet reports events the human views leave out: starts and ends of
 // unchanged objects (the plan already said so). The JSON stream keeps them.
 func quiet(ev executor.Event) bool {
-	return ev.Action == "no-op" && !ev.Adopt && (ev.Type == executor.EventStart || ev.Status == "succeeded")
+	return ev.Action == "no-op" && !ev.Adopt && !ev.Forget && (ev.Type == executor.EventStart || ev.Status == "succeeded")
 }
 
 // round keeps durations short in progress lines.

@@ -13,6 +13,13 @@ import (
 // the app registration, and publishes its object id and appId to dependants.
 func (r *run) applyApp(ctx context.Context, c *planner.Change) error {
 	p := c.App
+	if c.Action == planner.NoOp {
+		r.out.set(c.Address, output{ObjectID: p.ObjectID, AppID: p.AppID})
+		if p.ObjectID == "" {
+			return nil
+		}
+		return r.record(ctx, c, appResource(c, p.ObjectID, p.AppID))
+	}
 	dir, err := r.opts.Clients.Directory(ctx, c.Tenant)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Address, err)
@@ -50,12 +57,6 @@ func (r *run) applyApp(ctx context.Context, c *planner.Change) error {
 		}
 		r.out.set(c.Address, output{ObjectID: app.ObjectID, AppID: app.AppID})
 		return nil
-	case planner.NoOp:
-		r.out.set(c.Address, output{ObjectID: p.ObjectID, AppID: p.AppID})
-		if p.ObjectID == "" {
-			return nil
-		}
-		return r.record(ctx, c, appResource(c, p.ObjectID, p.AppID))
 	}
 	return unsupported(c)
 }

@@ -3,7 +3,6 @@ package executor
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -32,6 +31,14 @@ func (r *run) applyPassword(ctx context.Context, c *planner.Change) error {
 	p := c.Password
 	if err := r.checkFresh(ctx, c); err != nil {
 		return err
+	}
+	if c.Action == planner.NoOp && len(r.opts.State.State().OpenJournal(c.Address.String())) == 0 {
+		// Nothing to write or settle: no sign-in needed.
+		app := r.out.get(p.AppAddress)
+		if p.KeyID == "" {
+			return nil
+		}
+		return r.record(ctx, c, noopPasswordResource(c, firstNonEmpty(p.AppObjectID, app.ObjectID), firstNonEmpty(p.AppID, app.AppID)))
 	}
 	dir, err := r.opts.Clients.Directory(ctx, c.Tenant)
 	if err != nil {
@@ -67,12 +74,19 @@ func (r *run) applyPassword(ctx context.Context, c *planner.Change) error {
 			r.progress(c, "the planned password "+p.KeyID+" was never delivered; creating a new one")
 			return r.addPassword(ctx, c, dir, appObjectID, appID)
 		}
-		return r.record(ctx, c, state.Resource{
-			Address: c.Address.String(), Type: state.TypePassword, Tenant: c.Tenant, ID: p.KeyID, Origin: originFor(c),
-			Attributes: map[string]string{"appObjectId": appObjectID, "appId": firstNonEmpty(p.AppID, app.AppID), "displayName": p.DisplayName},
-		})
+		return r.record(ctx, c, noopPasswordResource(c, appObjectID, appID))
 	}
 	return unsupported(c)
+}
+
+// noopPasswordResource is the record of an existing password the plan
+// leaves alone (adopted, or known already: record keeps the richer record).
+func noopPasswordResource(c *planner.Change, appObjectID, appID string) state.Resource {
+	p := c.Password
+	return state.Resource{
+		Address: c.Address.String(), Type: state.TypePassword, Tenant: c.Tenant, ID: p.KeyID, Origin: originFor(c),
+		Attributes: map[string]string{"appObjectId": appObjectID, "appId": appID, "displayName": p.DisplayName},
+	}
 }
 
 func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Directory, appObjectID, appID string) error {
@@ -84,7 +98,7 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 		return err
 	}
 	if adopted != nil {
-		return r.commitAndRemoveReplaced(ctx, c, dir, "", appObjectID, appID, adopted)
+		return r.commitAndRemoveReplaced(ctx, c, dir, "", appObjectID, appID, adopted, false)
 	}
 
 	now := r.opts.Now().UTC()
@@ -104,16 +118,18 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 		return err
 	}
 	var np *azure.NewPassword
-	// addPassword is not idempotent: only answers that prove nothing was
-	// made are retried (lag, throttling). After an answer that leaves the
-	// outcome unknown, orphans with our exact endDateTime are removed first.
-	afterCreate := p.AppObjectID == ""
+	// addPassword is not idempotent. After an answer that leaves the outcome
+	// unknown (a dropped connection, a 5xx), passwords with our exact
+	// endDateTime are removed before the retry, and once more after success
+	// (an orphan may only have become visible by then).
+	afterCreate, unknown := p.AppObjectID == "", false
 	err = r.retry(ctx, c, afterCreate, "POST addPassword", func(ctx context.Context) error {
 		var err error
 		np, err = dir.AddPassword(ctx, appObjectID, p.DisplayName, end)
 		if err != nil && outcomeUnknown(err) && ctx.Err() == nil {
+			unknown = true
 			if cerr := r.removeOrphans(ctx, c, dir, appObjectID, p.DisplayName, end, ""); cerr != nil {
-				return errors.Join(err, cerr)
+				return fmt.Errorf("%w (and removing a password it may have made failed: %v)", err, cerr)
 			}
 		}
 		return err
@@ -124,7 +140,7 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 	}
 	r.afterCall(c)
 
-	doc := newDeliveredSecret(r.plan.Tenant(c.Tenant).ID, appID, np, now)
+	doc := newDeliveredSecret(c.Tenant, appID, np, now)
 	if derr := deliver(p.DeliverTo, doc); derr != nil {
 		rerr := r.retry(ctx, c, true, "POST removePassword", func(ctx context.Context) error {
 			return dir.RemovePassword(ctx, appObjectID, np.KeyID)
@@ -141,14 +157,17 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 		r.opts.Hooks.AfterDeliver(c.Address.String())
 	}
 	r.progress(c, fmt.Sprintf("secret delivered to %s (keyId %s, expires %s)", deliveryName(p.DeliverTo), np.KeyID, np.End.UTC().Format(time.RFC3339)))
-	return r.commitAndRemoveReplaced(ctx, c, dir, jid, appObjectID, appID, &np.PasswordCredential)
+	return r.commitAndRemoveReplaced(ctx, c, dir, jid, appObjectID, appID, &np.PasswordCredential, unknown)
 }
 
 // commitAndRemoveReplaced records the new, delivered password and, for a
 // rotation, then removes the old one. The journal entry for that removal is
 // opened in the same state write that records the new password, so a crash
 // between the two leaves evidence (settled by the next run's settleJournal).
-func (r *run) commitAndRemoveReplaced(ctx context.Context, c *planner.Change, dir azure.Directory, jid, appObjectID, appID string, pc *azure.PasswordCredential) error {
+// sweep removes other passwords with the new one's displayName and
+// endDateTime once it is visible: orphans of attempts whose outcome was
+// unknown.
+func (r *run) commitAndRemoveReplaced(ctx context.Context, c *planner.Change, dir azure.Directory, jid, appObjectID, appID string, pc *azure.PasswordCredential, sweep bool) error {
 	old := c.Password.ReplacesKeyID
 	rotate := c.Action == planner.Replace && old != "" && !strings.EqualFold(old, pc.KeyID)
 	var delID string
@@ -171,6 +190,11 @@ func (r *run) commitAndRemoveReplaced(ctx context.Context, c *planner.Change, di
 	}
 	if err := r.awaitPassword(ctx, c, dir, appID, pc.KeyID); err != nil {
 		return err
+	}
+	if sweep {
+		if err := r.removeOrphans(ctx, c, dir, appObjectID, pc.DisplayName, pc.End.Truncate(time.Second), pc.KeyID); err != nil {
+			return fmt.Errorf("%s: removing passwords left by attempts with an unknown outcome: %w", c.Address, err)
+		}
 	}
 	if !rotate {
 		return nil

@@ -15,6 +15,14 @@ import (
 // records one role assignment.
 func (r *run) applyRoleAssignment(ctx context.Context, c *planner.Change) error {
 	p := c.RoleAssignment
+	if c.Action == planner.NoOp || c.Action == planner.Read {
+		// Nothing to write, so no sign-in (see applyServicePrincipal).
+		if p.ExistingID == "" {
+			return nil
+		}
+		principal := firstNonEmpty(p.PrincipalID, r.out.get(p.PrincipalFrom).ObjectID)
+		return r.record(ctx, c, roleResource(c, p.ExistingID, principal, originFor(c)))
+	}
 	if err := r.checkFresh(ctx, c); err != nil {
 		return err
 	}
@@ -40,12 +48,6 @@ func (r *run) applyRoleAssignment(ctx context.Context, c *planner.Change) error 
 		return nil
 	case planner.Delete:
 		return r.deleteRoleAssignment(ctx, c, res)
-	case planner.NoOp, planner.Read:
-		if p.ExistingID == "" {
-			return nil
-		}
-		principal := firstNonEmpty(p.PrincipalID, r.out.get(p.PrincipalFrom).ObjectID)
-		return r.record(ctx, c, roleResource(c, p.ExistingID, principal, originFor(c)))
 	}
 	return unsupported(c)
 }

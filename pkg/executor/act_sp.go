@@ -16,6 +16,16 @@ import (
 // assignment in that tenant needs.
 func (r *run) applyServicePrincipal(ctx context.Context, c *planner.Change) error {
 	p := c.ServicePrincipal
+	if c.Action == planner.NoOp {
+		// Nothing to write, so no sign-in: the tenant may be a manual one
+		// galshare has no credentials for (the SP came from consent).
+		appID := firstNonEmpty(p.AppID, r.out.get(p.AppAddress).AppID)
+		r.out.set(c.Address, output{ObjectID: p.ObjectID, AppID: appID})
+		if p.ObjectID == "" {
+			return nil
+		}
+		return r.record(ctx, c, spResource(c, p.ObjectID, appID, originFor(c)))
+	}
 	if err := r.checkFresh(ctx, c); err != nil {
 		return err
 	}
@@ -47,13 +57,6 @@ func (r *run) applyServicePrincipal(ctx context.Context, c *planner.Change) erro
 		}
 		r.out.set(c.Address, output{ObjectID: sp.ObjectID, AppID: sp.AppID})
 		return nil
-	case planner.NoOp:
-		appID := firstNonEmpty(p.AppID, r.out.get(p.AppAddress).AppID)
-		r.out.set(c.Address, output{ObjectID: p.ObjectID, AppID: appID})
-		if p.ObjectID == "" {
-			return nil
-		}
-		return r.record(ctx, c, spResource(c, p.ObjectID, appID, originFor(c)))
 	}
 	return unsupported(c)
 }

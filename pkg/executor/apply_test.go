@@ -432,3 +432,83 @@ func resultOf(t *testing.T, rep *Report, a planner.Address) ActionResult {
 	t.Fatalf("no result for %s", a)
 	return ActionResult{}
 }
+
+// TestNoOpApplyKeepsStateAsIs: applying a plan of no-ops (what a re-plan of
+// a converged world gives) neither rewrites state nor loses attributes.
+func TestNoOpApplyKeepsStateAsIs(t *testing.T) {
+	h := newHarness(t)
+	h.apply(quickstartPlan(h.deliverTo), nil)
+	before := h.state()
+	app := onlyApp(t, h.fake)
+	var changes []planner.Change
+	for _, c := range quickstartPlan(h.deliverTo).Changes {
+		c.Action = planner.NoOp
+		rec, _ := before.Get(c.Address.String())
+		switch c.Type {
+		case planner.TypeApplication:
+			c.App.ObjectID, c.App.AppID = app.ObjectID, app.AppID
+		case planner.TypePassword:
+			c.Password.AppObjectID, c.Password.AppID, c.Password.KeyID = app.ObjectID, app.AppID, rec.ID
+		case planner.TypeServicePrincipal:
+			c.ServicePrincipal.AppID, c.ServicePrincipal.ObjectID = app.AppID, rec.ID
+		case planner.TypeRoleAssignment:
+			c.RoleAssignment.PrincipalID, c.RoleAssignment.ExistingID = rec.Attributes["principalId"], rec.ID
+		}
+		changes = append(changes, c)
+	}
+	callsBefore := len(h.fake.calls)
+	rep := h.apply(&planner.Plan{FormatVersion: planner.FormatVersion, Changes: changes}, nil)
+	if rep.ExitCode() != ExitOK {
+		t.Fatalf("%+v", rep.Summary.Failures)
+	}
+	for _, c := range h.fake.calls[callsBefore:] {
+		if !strings.HasPrefix(c, "Get") {
+			t.Errorf("a no-op apply made the write call %s", c)
+		}
+	}
+	after := h.state()
+	if after.Serial != before.Serial {
+		t.Errorf("a no-op apply bumped the serial %d -> %d", before.Serial, after.Serial)
+	}
+	if diff := cmp.Diff(before.Resources, after.Resources); diff != "" {
+		t.Errorf("a no-op apply changed state (-before +after):\n%s", diff)
+	}
+}
+
+// TestForgetAndPreviousAddress: a Forget change only drops the record (no
+// Azure call); a change whose object moved address re-keys its record.
+func TestForgetAndPreviousAddress(t *testing.T) {
+	h := newHarness(t)
+	h.apply(quickstartPlan(h.deliverTo), nil)
+	app := onlyApp(t, h.fake)
+	st := h.state()
+	spRec, _ := st.Get(addrSPCons.String())
+	renamed := planner.AppAddress("renamedApp")
+	plan := &planner.Plan{FormatVersion: planner.FormatVersion, Changes: []planner.Change{
+		{Address: addrSPCons, Type: planner.TypeServicePrincipal, Tenant: tCons, Action: planner.NoOp, Forget: true,
+			ServicePrincipal: &planner.ServicePrincipalPayload{Consumer: "fabrikam", AppAddress: addrApp, ObjectID: spRec.ID}},
+		{Address: renamed, Type: planner.TypeApplication, Tenant: tPub, Action: planner.NoOp, Origin: planner.OriginCreated,
+			PreviousAddress: addrApp,
+			App:             &planner.AppPayload{UniqueName: app.UniqueName, DisplayName: "renamedApp", ObjectID: app.ObjectID, AppID: app.AppID}},
+	}}
+	callsBefore := len(h.fake.calls)
+	if rep := h.apply(plan, nil); rep.ExitCode() != ExitOK {
+		t.Fatalf("%+v", rep.Summary.Failures)
+	}
+	if calls := h.fake.calls[callsBefore:]; len(calls) != 0 {
+		t.Errorf("forget/re-key made Azure calls: %v", calls)
+	}
+	if len(h.fake.sps) != 2 {
+		t.Errorf("forget deleted the SP in Azure")
+	}
+	after := h.state()
+	if _, ok := after.Get(addrSPCons.String()); ok {
+		t.Error("forgotten SP still in state")
+	}
+	if _, ok := after.Get(addrApp.String()); ok {
+		t.Error("the app's old address is still in state")
+	}
+	if r, ok := after.Get(renamed.String()); !ok || r.ID != app.ObjectID || r.Origin != state.OriginCreated {
+		t.Errorf("re-keyed app record %+v %v", r, ok)
+	}
+}

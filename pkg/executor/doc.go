@@ -1,6 +1,6 @@
 // Package executor turns a reviewed galshare plan into the real thing.
 //
-// It owns three layers, each in its own files:
+// It owns these layers, each in its own files:
 //
 //   - walk.go: a generic concurrent walker over a dependency graph. A node
 //     starts as soon as every dependency succeeded, at most Parallelism nodes
@@ -8,13 +8,25 @@
 //     is itself skipped (only root causes are reported), and independent
 //     branches go on. A graceful stop starts nothing new but lets in-flight
 //     nodes finish; cancelling the context aborts in-flight calls.
-//   - retry.go: retry of errors Azure is known to heal by itself (consistency
-//     lag, throttling, transient failures) with jittered exponential backoff,
-//     honouring Retry-After, up to a per-action deadline.
-//   - the actions (app, password, service principal, role assignment, wait),
-//     which apply one planned change through pkg/azure and record the result
-//     in pkg/state as it lands, with a journal entry written before every
-//     write call.
+//   - retry.go, classify.go: retry of errors Azure is known to heal by itself
+//     (consistency lag, throttling, transient failures) with jittered
+//     exponential backoff, honouring Retry-After, up to a per-action deadline.
+//   - executor.go, act_*.go: the actions (app, password, service principal,
+//     role assignment, wait), which apply one planned change through
+//     pkg/azure and record the result in pkg/state as it lands, with a
+//     journal entry written before every write call (record.go). Creates
+//     wait until reads see the new object (visible.go), so the next plan does
+//     not see it as missing.
+//   - deliver.go: the only place a secret value is written — its delivery
+//     file (0600, atomic) — before the state write; act_password.go removes
+//     a password whose delivery failed and settles passwords an interrupted
+//     run left behind.
+//   - stale.go: re-reading fingerprinted objects to refuse a stale plan.
+//   - events.go, report.go: progress events (the `apply --json` stream) and
+//     the summary with root-cause failures, fixes and blocked actions.
+//
+// The verify*.go files (galshare verify) are owned by another part of the
+// project and only share the package.
 //
 // The executor walks the plan's graph, never the manifest.
 //

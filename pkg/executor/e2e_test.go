@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,9 +20,8 @@ var examples = []string{"quickstart", "partner-msp", "acquisition"}
 
 // converge applies plans until nothing is blocked: a blocked consumer gets
 // the admin consent and role grants a human would make (through the
-// simulator), then apply runs again. Blocked actions that remain in a manual
-// tenant galshare has no credentials for (it cannot see that the admin acted)
-// end the loop. It returns the first apply's exit code.
+// simulator), then apply runs again and must complete. It returns the first
+// apply's exit code.
 func (w *simWorld) converge() int {
 	w.t.Helper()
 	first := -1
@@ -35,9 +35,6 @@ func (w *simWorld) converge() int {
 		case executor.ExitOK:
 			return first
 		case executor.ExitBlocked:
-			if round > 0 && len(blockedReadable(p)) == 0 {
-				return first
-			}
 			w.actAsAdmins(p)
 		default:
 			w.t.Fatalf("apply round %d failed:\n%s", round, failures(rep))
@@ -45,18 +42,6 @@ func (w *simWorld) converge() int {
 	}
 	w.t.Fatalf("apply did not converge after 4 rounds")
 	return first
-}
-
-// blockedReadable lists blocked changes in tenants galshare can read: those
-// must go away once a human acted.
-func blockedReadable(p *planner.Plan) []string {
-	var out []string
-	for _, c := range p.Changes {
-		if c.Action == planner.Blocked && p.Tenant(c.Tenant).Readable {
-			out = append(out, c.Address.String()+": "+c.Blocked.Why)
-		}
-	}
-	return out
 }
 
 // actAsAdmins does what the blocked actions ask a human to do: consent in
@@ -105,10 +90,10 @@ func TestE2EExamplesConvergeAndDestroy(t *testing.T) {
 			// of it writes anything.
 			w.sim.ResetStats()
 			p := w.plan(false)
-			if p.HasChanges() || len(blockedReadable(p)) > 0 {
+			if p.HasChanges() || p.IsBlocked() {
 				t.Fatalf("second plan has changes:\n%s", changes(p))
 			}
-			if rep := w.apply(p); rep.ExitCode() == executor.ExitFailure {
+			if rep := w.apply(p); rep.ExitCode() != executor.ExitOK {
 				t.Fatalf("no-op apply: %d\n%s", rep.ExitCode(), failures(rep))
 			}
 			if st := w.sim.Stats(); st.Writes != 0 {
@@ -225,10 +210,9 @@ func TestE2ECrashAtEachWrite(t *testing.T) {
 			t.Parallel()
 			w := newSimWorld(t, "quickstart")
 			w.replicateNow()
-			count := 0
+			var count atomic.Int32
 			hooks := &executor.Hooks{AfterCall: func(string) {
-				count++
-				if count == n {
+				if count.Add(1) == int32(n) {
 					panic("simulated crash")
 				}
 			}}
@@ -329,5 +313,46 @@ func TestE2EConvergesUnderFaults(t *testing.T) {
 				t.Errorf("delivered %s, live %+v", doc.KeyID, app.Passwords)
 			}
 		})
+	}
+}
+
+// TestE2ERotation: when the secret is inside its renewBefore window, apply
+// adds a new password, delivers it, then removes the old one; the app ends
+// with exactly the delivered password and a later plan has nothing to do.
+func TestE2ERotation(t *testing.T) {
+	w := newSimWorld(t, "quickstart")
+	w.replicateNow()
+	w.converge()
+	secretFile := filepath.Join(w.dir, "secrets", "myGalleryApp.json")
+	read := func() executor.DeliveredSecret {
+		var doc executor.DeliveredSecret
+		b, err := os.ReadFile(secretFile)
+		if err != nil || json.Unmarshal(b, &doc) != nil {
+			t.Fatalf("delivered secret: %v", err)
+		}
+		return doc
+	}
+	old := read()
+	p := w.planAt(false, time.Now().Add(8760*time.Hour-10*24*time.Hour)) // 10 days left
+	c := p.Change(planner.PasswordAddress("myGalleryApp"))
+	if c == nil || c.Action != planner.Replace || c.Password.ReplacesKeyID != old.KeyID {
+		t.Fatalf("no rotation planned:\n%s", changes(p))
+	}
+	if rep := w.apply(p); rep.ExitCode() != executor.ExitOK {
+		t.Fatalf("rotation: %s", failures(rep))
+	}
+	cur := read()
+	if cur.KeyID == old.KeyID || cur.Secret == old.Secret {
+		t.Fatal("the delivered secret was not replaced")
+	}
+	app, _ := w.sim.Application(cur.ClientID)
+	if len(app.Passwords) != 1 || app.Passwords[0].KeyID != cur.KeyID {
+		t.Errorf("after rotation the app has %+v, want only %s", app.Passwords, cur.KeyID)
+	}
+	if r, _ := readState(t, w.statePath).Get(c.Address.String()); r.ID != cur.KeyID {
+		t.Errorf("state keyId %s, want %s", r.ID, cur.KeyID)
+	}
+	if p2 := w.plan(false); p2.HasChanges() {
+		t.Errorf("plan after rotation has changes:\n%s", changes(p2))
 	}
 }

@@ -131,17 +131,34 @@ func (w *simWorld) load() *spec.Manifest {
 // plan refreshes and builds a plan against the current state file.
 func (w *simWorld) plan(destroy bool) *planner.Plan {
 	w.t.Helper()
+	return w.planAt(destroy, time.Time{})
+}
+
+// planAt plans as if the clock read now (zero: the real time), to make
+// secrets look due for rotation.
+func (w *simWorld) planAt(destroy bool, now time.Time) *planner.Plan {
+	w.t.Helper()
 	m := w.load()
 	st, err := state.Read(w.statePath)
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	ctx := context.Background()
-	snap, err := planner.Refresh(ctx, m, st, w.conn, planner.RefreshOptions{})
+	// Like the CLI, check manual tenants as the app once its secret exists.
+	ropts := planner.RefreshOptions{}
+	if sec := m.Publisher.App.Secret; sec != nil {
+		if b, err := os.ReadFile(sec.DeliverTo.Path); err == nil {
+			var doc executor.DeliveredSecret
+			if json.Unmarshal(b, &doc) == nil {
+				ropts.AppProbe, ropts.AppProbeAppID = w.conn.AppClients(doc.ClientID, azure.NewSecret(doc.Secret)), doc.ClientID
+			}
+		}
+	}
+	snap, err := planner.Refresh(ctx, m, st, w.conn, ropts)
 	if err != nil {
 		w.t.Fatalf("refresh: %v", err)
 	}
-	p, err := planner.Build(m, snap, st, planner.Options{Destroy: destroy, AuthorityHost: w.conn.Environment().AuthorityHost})
+	p, err := planner.Build(m, snap, st, planner.Options{Destroy: destroy, Now: now, AuthorityHost: w.conn.Environment().AuthorityHost})
 	if err != nil {
 		w.t.Fatalf("build: %v", err)
 	}
@@ -184,7 +201,7 @@ func (w *simWorld) applyWithHooks(p *planner.Plan, hooks *executor.Hooks) *execu
 func changes(p *planner.Plan) string {
 	var out []string
 	for _, c := range p.Changes {
-		if c.Action != planner.NoOp || c.Adopt {
+		if c.Action != planner.NoOp || c.Adopt || c.Forget {
 			out = append(out, c.Action.String()+" "+c.Address.String()+" ("+c.Reason+")")
 		}
 	}

@@ -33,8 +33,10 @@ type Event struct {
 	Address string    `json:"address,omitempty"`
 	Action  string    `json:"action,omitempty"`
 	Tenant  string    `json:"tenant,omitempty"`
-	// Adopt marks an action that records an existing object in state.
-	Adopt bool `json:"adopt,omitempty"`
+	// Adopt marks an action that records an existing object in state;
+	// Forget one that only removes an object from state (left in Azure).
+	Adopt  bool `json:"adopt,omitempty"`
+	Forget bool `json:"forget,omitempty"`
 	// Status is the walk status for complete/error events.
 	Status string `json:"status,omitempty"`
 	// Message is a short human line: what is happening or what happened.

@@ -26,6 +26,7 @@ type StateStore interface {
 // after a new secret was delivered (not yet in state), and right after a
 // result was recorded. The CLI wires them to an environment variable so crash
 // tests can SIGKILL a real apply at each point; production leaves them nil.
+// They are called from the actions' goroutines, concurrently.
 type Hooks struct {
 	AfterCall    func(address string)
 	AfterDeliver func(address string)
@@ -127,7 +128,7 @@ func Apply(ctx context.Context, plan *planner.Plan, opts Options) (*Report, erro
 		Now:         opts.Now,
 		OnStart: func(id string) {
 			c := byID[id]
-			r.ev.emit(Event{Type: EventStart, Address: id, Action: c.Action.String(), Tenant: c.Tenant, Adopt: c.Adopt, Message: startMessage(c)})
+			r.ev.emit(Event{Type: EventStart, Address: id, Action: c.Action.String(), Tenant: c.Tenant, Adopt: c.Adopt, Forget: c.Forget, Message: startMessage(c)})
 		},
 		OnDone: func(res NodeResult) { r.ev.emit(resultEvent(byID[res.ID], res)) },
 	})
@@ -156,6 +157,11 @@ func (r *run) appID() string {
 func (r *run) apply(ctx context.Context, c *planner.Change) error {
 	if c.Action == planner.Blocked {
 		return blockedError(c)
+	}
+	if c.Forget {
+		// An adopted object leaving management, or one already gone: only
+		// state changes; galshare never deletes what it did not create.
+		return r.forget(ctx, c, "")
 	}
 	var err error
 	switch c.Type {
@@ -217,6 +223,7 @@ func resultEvent(c *planner.Change, res NodeResult) Event {
 		Action:     c.Action.String(),
 		Tenant:     c.Tenant,
 		Adopt:      c.Adopt,
+		Forget:     c.Forget,
 		Status:     res.Status.String(),
 		Cause:      res.Cause,
 		DurationMS: res.Duration().Milliseconds(),

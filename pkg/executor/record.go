@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
+	"strings"
 	"time"
 
 	"github.com/galshare/galshare/pkg/azure"
@@ -57,6 +57,16 @@ func (r *run) commit(ctx context.Context, c *planner.Change, journalID string, f
 				return err
 			}
 		}
+		// A record that moved address (the app was renamed, a grant's role
+		// changed) leaves its old entry in the same write.
+		if prev := c.PreviousAddress; !prev.IsZero() && prev != c.Address {
+			s.Remove(prev.String())
+			for _, e := range s.OpenJournal(prev.String()) {
+				if err := s.EndJournal(e.ID); err != nil {
+					return err
+				}
+			}
+		}
 		// fn runs last so it may open the journal entry of a follow-up call
 		// in the same write (a rotation's removal of the old password).
 		if fn != nil {
@@ -107,18 +117,22 @@ func (r *run) afterCall(c *planner.Change) {
 	}
 }
 
-// record puts res in state unless state already holds exactly that, so a
-// re-apply with nothing to do does not bump the serial.
+// record makes sure state knows an object that exists and was not written
+// by this apply (a no-op or an adoption): it puts res unless state already
+// records the same object (type, tenant, id, origin), so a re-apply with
+// nothing to do neither bumps the serial nor drops attributes recorded when
+// the object was made (a password's hint and expiry).
 func (r *run) record(ctx context.Context, c *planner.Change, res state.Resource) error {
-	if cur, ok := r.opts.State.State().Get(res.Address); ok && sameRecord(cur, res) && len(r.opts.State.State().OpenJournal(res.Address)) == 0 {
+	st := r.opts.State.State()
+	_, movedFrom := st.Get(c.PreviousAddress.String())
+	if cur, ok := st.Get(res.Address); ok && sameRecord(cur, res) && len(st.OpenJournal(res.Address)) == 0 && !movedFrom {
 		return nil
 	}
 	return r.commit(ctx, c, "", func(s *state.State) error { return s.Put(res) })
 }
 
 func sameRecord(a, b state.Resource) bool {
-	return a.Type == b.Type && a.Tenant == b.Tenant && a.ID == b.ID && a.Origin == b.Origin &&
-		maps.Equal(a.Attributes, b.Attributes)
+	return a.Type == b.Type && a.Tenant == b.Tenant && strings.EqualFold(a.ID, b.ID) && a.Origin == b.Origin
 }
 
 // retry runs fn under the apply's retry policy. afterCreate widens what is
@@ -147,16 +161,20 @@ func (r *run) progress(c *planner.Change, msg string) {
 }
 
 // refuseAdoptedDelete is the last guard of "galshare deletes nothing it did
-// not create": whatever the plan says, an object state records as adopted is
-// never deleted.
+// not create": whatever the plan says, an object state records as adopted
+// (under the change's address, or the one it moved from) is never deleted.
 func (r *run) refuseAdoptedDelete(c *planner.Change) error {
-	if cur, ok := r.opts.State.State().Get(c.Address.String()); ok && cur.Origin == state.OriginAdopted {
-		return fmt.Errorf("%s: refusing to delete an object galshare adopted (it existed before galshare managed it)", c.Address)
+	st := r.opts.State.State()
+	for _, a := range []planner.Address{c.Address, c.PreviousAddress} {
+		if cur, ok := st.Get(a.String()); ok && !a.IsZero() && cur.Origin == state.OriginAdopted {
+			return fmt.Errorf("%s: refusing to delete an object galshare adopted (it existed before galshare managed it)", c.Address)
+		}
 	}
 	return nil
 }
 
-// forget removes the record of a deleted object (and its journal entries).
+// forget removes the record of a deleted or forgotten object (and its
+// journal entries, and its entry under a previous address).
 func (r *run) forget(ctx context.Context, c *planner.Change, journalID string) error {
 	return r.commit(ctx, c, journalID, func(s *state.State) error {
 		s.Remove(c.Address.String())

@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,17 +11,26 @@ import (
 )
 
 // fakeClock is a clock whose Sleep just advances time, so retry tests run in
-// microseconds and can assert every wait.
+// microseconds and can assert every wait. Actions share it concurrently;
+// tests read t and waits only once Apply has returned.
 type fakeClock struct {
+	mu    sync.Mutex
 	t     time.Time
 	waits []time.Duration
 }
 
-func (c *fakeClock) now() time.Time { return c.t }
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
 func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.waits = append(c.waits, d)
 	c.t = c.t.Add(d)
 	return nil

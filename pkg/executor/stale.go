@@ -24,11 +24,22 @@ func (e *StaleError) Error() string {
 	return fmt.Sprintf("%s: %s; run plan again", e.Address, e.What)
 }
 
-// checkFresh re-reads the object a change was decided on and compares its
+// checkFresh re-reads the object a change is about to write and compares its
 // fingerprint with the plan's, using the planner's own fingerprint functions.
 // Changes planned against an absent object (no fingerprint) need no check:
-// their creates are idempotent.
+// their creates are idempotent. No-ops write nothing to Azure, so apply does
+// not re-read them (a saved plan's up-front check does, see CheckPlanFresh):
+// that also keeps apply working for objects the planner could only observe
+// as the app itself, in a manual tenant galshare has no credentials for.
 func (r *run) checkFresh(ctx context.Context, c *planner.Change) error {
+	if c.Action == planner.NoOp {
+		return nil
+	}
+	return r.compareFingerprint(ctx, c)
+}
+
+// compareFingerprint re-reads c's object and refuses it when it moved.
+func (r *run) compareFingerprint(ctx context.Context, c *planner.Change) error {
 	if c.Fingerprint == "" || c.Action == planner.Wait || c.Action == planner.Blocked {
 		return nil
 	}
@@ -136,9 +147,11 @@ func (r *run) liveFingerprint(ctx context.Context, c *planner.Change) (string, e
 
 // CheckPlanFresh re-reads every object a saved plan fingerprinted, before
 // anything is written, and returns one error naming each change whose object
-// moved since the plan (nil when all match). Apply checks each change again
-// just before acting on it; this up-front pass makes a stale saved plan fail
-// as a whole instead of half-way.
+// moved since the plan (nil when all match). Apply checks each write again
+// just before making it; this up-front pass makes a stale saved plan fail as
+// a whole instead of half-way. A no-op in a tenant galshare cannot sign in to
+// (observed by the planner as the app itself) cannot be re-read and is let
+// through: it writes nothing.
 func CheckPlanFresh(ctx context.Context, plan *planner.Plan, clients azure.Clients, parallelism int) error {
 	r := &run{opts: Options{Clients: clients}, plan: plan, out: newOutputs(), ev: &emitter{}, log: hclog.NewNullLogger()}
 	var nodes []Node
@@ -147,7 +160,13 @@ func CheckPlanFresh(ctx context.Context, plan *planner.Plan, clients azure.Clien
 		if c.Fingerprint == "" {
 			continue
 		}
-		nodes = append(nodes, Node{ID: c.Address.String(), Run: func(ctx context.Context) error { return r.checkFresh(ctx, c) }})
+		nodes = append(nodes, Node{ID: c.Address.String(), Run: func(ctx context.Context) error {
+			err := r.compareFingerprint(ctx, c)
+			if err != nil && c.Action == planner.NoOp && azure.KindOf(err) == azure.KindAuthFailed {
+				return nil
+			}
+			return err
+		}})
 	}
 	res, err := Walk(ctx, nodes, WalkOptions{Parallelism: parallelism})
 	if err != nil {
