@@ -48,12 +48,12 @@ func profileNames() []string { return []string{"calm", "default", "harsh"} }
 
 // counters are the figures of one run or a sum of runs. The last four of the line must stay zero.
 type counters struct {
-	Runs, Converged                                         int
-	Duplicates, Orphans, LeakedSecrets, StateMismatches     int
-	Undelivered, BadModes                                   int
-	Kills, Resumes, LocksBroken, HumanActs, FailedAttempts  int
-	Rotations                                               int
-	Wall                                                    time.Duration
+	Runs, Converged                                        int
+	Duplicates, Orphans, LeakedSecrets, StateMismatches    int
+	Undelivered, BadModes                                  int
+	Kills, Resumes, LocksBroken, HumanActs, FailedAttempts int
+	Rotations                                              int
+	Wall                                                   time.Duration
 }
 
 func (c *counters) add(o counters) {

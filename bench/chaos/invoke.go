@@ -48,8 +48,11 @@ func (l *lifecycle) galshare(ctx context.Context, label string, extra []string, 
 	name := fmt.Sprintf("%02d-%s", l.n, label)
 	_ = os.WriteFile(filepath.Join(l.outDir, name+".stdout"), inv.stdout, 0o600)
 	_ = os.WriteFile(filepath.Join(l.outDir, name+".stderr"), inv.stderr, 0o600)
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return inv, fmt.Errorf("galshare %s did not finish within %s", strings.Join(args, " "), maxInvocation)
+	}
+	if ctx.Err() != nil {
+		return inv, fmt.Errorf("galshare %s: %w", strings.Join(args, " "), ctx.Err())
 	}
 	var ee *exec.ExitError
 	switch {
