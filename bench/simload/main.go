@@ -52,7 +52,7 @@ type config struct {
 
 func main() {
 	var c config
-	flag.StringVar(&c.cloudFile, "cloud", "", "cloud.json of a running `galshare sim serve` (default: start one in-process)")
+	flag.StringVar(&c.cloudFile, "cloud", "", "`FILE`: the cloud.json of a running galshare sim serve (default: start one in-process)")
 	flag.IntVar(&c.conc, "c", 8, "concurrent connections")
 	flag.DurationVar(&c.dur, "d", 5*time.Second, "measurement duration")
 	flag.StringVar(&c.route, "route", "graph", "graph (GET servicePrincipals(appId=…)) or arm (GET resource group)")

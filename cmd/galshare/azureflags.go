@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/planner"
@@ -89,10 +86,6 @@ func firstNonEmpty(xs ...string) string {
 	return ""
 }
 
-// maxDeliveredSecretFile bounds the delivered-secret document read for the
-// app probe; the real one is a few hundred bytes.
-const maxDeliveredSecretFile = 64 << 10
-
 // refreshOptions are the planner.Refresh options for a command: the
 // parallelism and, when the manifest has manual consumers and the app's
 // secret was delivered to a file, a probe that signs in as the app so that
@@ -109,33 +102,12 @@ func (f *azureFlags) refreshOptions(a *app, conn *azure.Connector, m *spec.Manif
 	if !manual || s == nil || s.DeliverTo.Kind != spec.DeliveryFile || s.DeliverTo.Path == "" {
 		return opts, func() {}
 	}
-	clientID, secret, err := readDeliveredSecret(s.DeliverTo.Path)
+	doc, err := azure.ReadDeliveredSecret(s.DeliverTo.Path)
 	if err != nil {
 		a.log.Debug("manual tenants are not checked as the app", "reason", err)
 		return opts, func() {}
 	}
-	probe := conn.AppClients(clientID, secret)
-	opts.AppProbe, opts.AppProbeAppID = probe, clientID
+	probe := conn.AppClients(doc.ClientID, doc.Secret)
+	opts.AppProbe, opts.AppProbeAppID = probe, doc.ClientID
 	return opts, probe.Close
-}
-
-// readDeliveredSecret reads the client id and secret from the JSON document
-// apply delivers. Errors never contain the value.
-func readDeliveredSecret(path string) (string, azure.Secret, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", azure.Secret{}, err
-	}
-	defer f.Close()
-	var doc struct {
-		ClientID string `json:"clientId"`
-		Secret   string `json:"secret"`
-	}
-	if err := json.NewDecoder(io.LimitReader(f, maxDeliveredSecretFile)).Decode(&doc); err != nil {
-		return "", azure.Secret{}, fmt.Errorf("%s is not a galshare secret document", path)
-	}
-	if doc.ClientID == "" || doc.Secret == "" {
-		return "", azure.Secret{}, fmt.Errorf("%s lacks clientId or secret", path)
-	}
-	return doc.ClientID, azure.NewSecret(doc.Secret), nil
 }
