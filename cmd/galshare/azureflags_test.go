@@ -11,34 +11,6 @@ import (
 	"github.com/galshare/galshare/pkg/spec"
 )
 
-func TestReadDeliveredSecret(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	const value = "s3cr3t-value-that-must-not-leak"
-	id, sec, err := readDeliveredSecret(write("ok.json", `{"tenant":"t","clientId":"app-1","secret":"`+value+`"}`))
-	if err != nil || id != "app-1" || sec.Reveal() != value {
-		t.Fatalf("got %q, %v", id, err)
-	}
-	for name, body := range map[string]string{
-		"broken.json":   `{"clientId":"app-1","secret":"` + value,
-		"nosecret.json": `{"clientId":"app-1"}`,
-		"noid.json":     `{"secret":"` + value + `"}`,
-	} {
-		_, _, err := readDeliveredSecret(write(name, body))
-		if err == nil {
-			t.Errorf("%s: no error", name)
-		} else if strings.Contains(err.Error(), value) {
-			t.Errorf("%s: error leaks the secret: %v", name, err)
-		}
-	}
-}
-
 func TestRefreshOptionsProbe(t *testing.T) {
 	conn, err := azure.NewConnector(azure.Options{LookupEnv: func(string) (string, bool) { return "", false }})
 	if err != nil {

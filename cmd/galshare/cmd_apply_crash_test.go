@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -16,7 +15,7 @@ import (
 	"time"
 
 	"github.com/galshare/galshare/pkg/azsim"
-	"github.com/galshare/galshare/pkg/executor"
+	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/state"
 )
 
@@ -64,9 +63,8 @@ func TestApplyKilledAtEachPointConverges(t *testing.T) {
 				t.Errorf("plan after recovery: exit %d\n%s", code, stdout)
 			}
 			// The delivered secret is the live password.
-			var doc executor.DeliveredSecret
-			b, err := os.ReadFile(filepath.Join(w.dir, "secrets", "myGalleryApp.json"))
-			if err != nil || json.Unmarshal(b, &doc) != nil {
+			doc, err := azure.ReadDeliveredSecret(filepath.Join(w.dir, "secrets", "myGalleryApp.json"))
+			if err != nil {
 				t.Fatalf("delivered secret: %v", err)
 			}
 			app, _ := w.sim.Application(doc.ClientID)

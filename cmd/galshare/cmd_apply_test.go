@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/galshare/galshare/pkg/azsim"
 	"github.com/galshare/galshare/pkg/azure"
-	"github.com/galshare/galshare/pkg/executor"
 	"github.com/galshare/galshare/pkg/spec"
 	"github.com/galshare/galshare/pkg/state"
 )
@@ -409,12 +407,8 @@ func TestApplyLeaksNoSecret(t *testing.T) {
 	if code := runAll("apply", plan1); code != exitOK {
 		t.Fatalf("apply: %d\n%s", code, outputs[len(outputs)-1])
 	}
-	b, err := os.ReadFile(filepath.Join(w.dir, "secrets", "myGalleryApp.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc executor.DeliveredSecret
-	if err := json.Unmarshal(b, &doc); err != nil || len(doc.Secret) < 8 {
+	doc, err := azure.ReadDeliveredSecret(filepath.Join(w.dir, "secrets", "myGalleryApp.json"))
+	if err != nil || len(doc.Secret.Reveal()) < 8 {
 		t.Fatalf("delivered secret unreadable: %v", err)
 	}
 	plan2 := filepath.Join(w.dir, "plan2.json")
@@ -435,7 +429,7 @@ func TestApplyLeaksNoSecret(t *testing.T) {
 		t.Fatal("no JSON events captured")
 	}
 	for i, o := range outputs {
-		if bytes.Contains(o, []byte(doc.Secret)) {
+		if bytes.Contains(o, []byte(doc.Secret.Reveal())) {
 			t.Errorf("output %d contains the secret value", i)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -204,6 +205,21 @@ func (t *tenant) operatorByName(name string) *operator {
 
 // visible reports whether an object created with visibleAt is replicated at now.
 func visible(visibleAt, now time.Time) bool { return !now.Before(visibleAt) }
+
+// sortByCreation orders directory objects the way Graph lists and the
+// inspection views return them here: oldest first, ties broken by id, so
+// listings are the same on every run. key gives an object's creation time and
+// id.
+func sortByCreation[T any](xs []T, key func(T) (time.Time, string)) {
+	slices.SortFunc(xs, func(a, b T) int {
+		ta, ia := key(a)
+		tb, ib := key(b)
+		if c := ta.Compare(tb); c != 0 {
+			return c
+		}
+		return strings.Compare(ia, ib)
+	})
+}
 
 // principalVisibleToARM reports whether ARM can resolve objectID (a service principal or user) in tenant: it must
 // exist there and its replication lag must have passed. Callers hold s.mu.

@@ -206,6 +206,21 @@ func (g *graphCall) canWriteApp(app *application) bool {
 	return g.hasRole(permAppReadWriteOwn) && g.owns(app)
 }
 
+// postToApp admits an action on app (POST /applications/{id}/addPassword,
+// /removePassword): another method is 405, a caller who may not modify the app
+// 403. It reports whether the action may go on (false: answered already).
+func (g *graphCall) postToApp(app *application) bool {
+	if g.r.Method != http.MethodPost {
+		g.methodNotAllowed()
+		return false
+	}
+	if !g.canWriteApp(app) {
+		g.denied()
+		return false
+	}
+	return true
+}
+
 // canReadApp reports whether the caller may read app (OwnedBy-only callers see the apps they own).
 func (g *graphCall) canReadApp(app *application) bool {
 	if g.hasRole(permAppReadAll, permAppReadWriteAll, permDirReadAll, permDirReadWriteAll) {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -146,12 +145,7 @@ func (s *Server) listApplications(g *graphCall) {
 			apps = append(apps, a)
 		}
 	}
-	sort.Slice(apps, func(i, j int) bool {
-		if !apps[i].CreatedAt.Equal(apps[j].CreatedAt) {
-			return apps[i].CreatedAt.Before(apps[j].CreatedAt)
-		}
-		return apps[i].ID < apps[j].ID
-	})
+	sortByCreation(apps, func(a *application) (time.Time, string) { return a.CreatedAt, a.ID })
 	items := make([]map[string]any, 0, len(apps))
 	for _, a := range apps {
 		items = append(items, s.appJSON(a))

@@ -49,12 +49,7 @@ func passwordJSON(p *password, secretText string) map[string]any {
 // addPassword implements POST /applications/{id}/addPassword. The secret text is returned once and only its hash is
 // kept; it can sign in once the replication lag has passed.
 func (s *Server) addPassword(g *graphCall, app *application) {
-	if g.r.Method != http.MethodPost {
-		g.methodNotAllowed()
-		return
-	}
-	if !g.canWriteApp(app) {
-		g.denied()
+	if !g.postToApp(app) {
 		return
 	}
 	var in struct {
@@ -100,12 +95,7 @@ func (s *Server) addPassword(g *graphCall, app *application) {
 
 // removePassword implements POST /applications/{id}/removePassword.
 func (s *Server) removePassword(g *graphCall, app *application) {
-	if g.r.Method != http.MethodPost {
-		g.methodNotAllowed()
-		return
-	}
-	if !g.canWriteApp(app) {
-		g.denied()
+	if !g.postToApp(app) {
 		return
 	}
 	var in struct {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -211,12 +210,7 @@ func (s *Server) listServicePrincipals(g *graphCall) {
 			sps = append(sps, sp)
 		}
 	}
-	sort.Slice(sps, func(i, j int) bool {
-		if !sps[i].CreatedAt.Equal(sps[j].CreatedAt) {
-			return sps[i].CreatedAt.Before(sps[j].CreatedAt)
-		}
-		return sps[i].ID < sps[j].ID
-	})
+	sortByCreation(sps, func(sp *servicePrincipal) (time.Time, string) { return sp.CreatedAt, sp.ID })
 	items := make([]map[string]any, 0, len(sps))
 	for _, sp := range sps {
 		items = append(items, s.spJSON(sp))

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -55,12 +54,7 @@ func (sim *Sim) Applications(tenantID string) []AppView {
 			out = append(out, appView(a, now))
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.Before(out[j].CreatedAt)
-		}
-		return out[i].ID < out[j].ID
-	})
+	sortByCreation(out, func(a AppView) (time.Time, string) { return a.CreatedAt, a.ID })
 	return out
 }
 
@@ -107,12 +101,7 @@ func (sim *Sim) ServicePrincipals(tenantID string) []SPView {
 	for _, sp := range t.SPs {
 		out = append(out, spView(sp, now))
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.Before(out[j].CreatedAt)
-		}
-		return out[i].ID < out[j].ID
-	})
+	sortByCreation(out, func(sp SPView) (time.Time, string) { return sp.CreatedAt, sp.ID })
 	return out
 }
 

@@ -244,7 +244,24 @@ var aadstsHelp = map[string]struct {
 	"65001":   {KindAuthFailed, "consent missing", "an admin must consent to the app in this tenant"},
 	"500011":  {KindAuthFailed, "resource principal not found", "the target API is not available in this tenant; check the cloud configuration"},
 	"53003":   {KindAuthFailed, "blocked by conditional access", "ask the tenant admin to exempt the galshare identity from the conditional access policy"},
+	// Service-side conditions, retried like their ARM and Graph counterparts
+	// (Microsoft Entra error code reference): 90033 MsodsServiceUnavailable,
+	// which the token endpoint also answers as HTTP 429 "a transient error has
+	// occurred"; 90006 ExternalServerRetryableError; 90024
+	// RequestBudgetExceededError; 90055 TenantThrottlingError; 50196
+	// LoopDetected (too many identical requests in a short time: back off).
+	"90033": {KindTransient, "Entra ID directory service temporarily unavailable", transientSignInFix},
+	"90006": {KindTransient, "Entra ID temporarily unavailable", transientSignInFix},
+	"90024": {KindThrottled, "Entra ID request budget exceeded", throttledSignInFix},
+	"90055": {KindThrottled, "too many sign-in requests for this tenant", throttledSignInFix},
+	"50196": {KindThrottled, "Entra ID detected a client request loop",
+		"too many identical sign-ins in a short time: wait a few minutes, lower --parallelism and do not run several galshare processes with one identity at once"},
 }
+
+const (
+	transientSignInFix = "a transient Entra ID failure; galshare retries it, and if it persists retry later"
+	throttledSignInFix = "Entra ID is throttling sign-ins; lower --parallelism or retry later"
+)
 
 func classifyAuth(e *Error, af *azidentity.AuthenticationFailedError) {
 	e.Kind = KindAuthFailed
@@ -276,6 +293,7 @@ func classifyAuth(e *Error, af *azidentity.AuthenticationFailedError) {
 	}
 	if m := reAADSTS.FindStringSubmatch(text); m != nil {
 		classifyAADSTS(e, m[1], text)
+		classifyTokenStatus(e, af.RawResponse)
 		return
 	}
 	e.Message = shorten(text)
@@ -287,6 +305,25 @@ func classifyAuth(e *Error, af *azidentity.AuthenticationFailedError) {
 	if af.RawResponse == nil && looksLikeNetwork(text) {
 		e.Kind = KindTransient
 		e.Fix = "cannot reach the sign-in authority; check network access and the cloud configuration (--cloud)"
+	}
+}
+
+// classifyTokenStatus lets the token endpoint's HTTP status overrule an
+// AADSTS code that says less: a 429 is throttling (with its Retry-After) and
+// a 5xx a service failure, whatever code comes with them, so both are
+// retried instead of reported as bad credentials.
+func classifyTokenStatus(e *Error, resp *http.Response) {
+	if resp == nil {
+		return
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		e.Kind, e.RetryAfter = KindThrottled, parseRetryAfter(resp.Header)
+		if aadstsHelp[strings.TrimPrefix(e.Code, "AADSTS")].kind != KindThrottled {
+			e.Fix = throttledSignInFix // keep a throttled code's own advice (50196)
+		}
+	case resp.StatusCode >= 500 && e.Kind == KindAuthFailed:
+		e.Kind, e.Fix = KindTransient, transientSignInFix
 	}
 }
 

@@ -148,6 +148,38 @@ func TestClassify(t *testing.T) {
 			kind: KindAuthFailed, code: "AADSTS12345", inLine: []string{"Something odd happened"},
 		},
 		{
+			name: "AADSTS90033 answered as 429 is throttling",
+			err: fmt.Errorf("getting token: %w", &azidentity.AuthenticationFailedError{RawResponse: httpResp(429,
+				`{"error":"temporarily_unavailable","error_description":"AADSTS90033: A transient error has occurred. Please try again.","error_codes":[90033]}`,
+				"Retry-After", "3")}),
+			kind: KindThrottled, code: "AADSTS90033", retryable: true, retryAfter: 3 * time.Second, inLine: []string{"--parallelism"},
+		},
+		{
+			name: "AADSTS90033 answered as 503 is transient",
+			err:  authErr(503, `{"error":"temporarily_unavailable","error_description":"AADSTS90033: A transient error has occurred. Please try again.","error_codes":[90033]}`),
+			kind: KindTransient, code: "AADSTS90033", retryable: true, inLine: []string{"temporarily unavailable"},
+		},
+		{
+			name: "AADSTS90033 in a plain MSAL error",
+			err:  errors.New("reply status code was 400: {\"error_description\":\"AADSTS90033: The Microsoft Online Directory Service (MSODS) is not available.\"}"),
+			kind: KindTransient, code: "AADSTS90033", retryable: true,
+		},
+		{
+			name: "AADSTS50196 loop detected backs off",
+			err:  authErr(400, `{"error":"invalid_request","error_description":"AADSTS50196: The server terminated an operation because it encountered a client request loop.","error_codes":[50196]}`),
+			kind: KindThrottled, code: "AADSTS50196", retryable: true, inLine: []string{"request loop", "wait a few minutes"},
+		},
+		{
+			name: "unmapped AADSTS on 429 is throttling",
+			err:  authErr(429, `{"error":"invalid_request","error_description":"AADSTS12345: Something odd happened.","error_codes":[12345]}`),
+			kind: KindThrottled, code: "AADSTS12345", retryable: true, inLine: []string{"Something odd happened", "--parallelism"},
+		},
+		{
+			name: "unmapped AADSTS on 500 is transient",
+			err:  authErr(500, `{"error":"server_error","error_description":"AADSTS12345: Something odd happened.","error_codes":[12345]}`),
+			kind: KindTransient, code: "AADSTS12345", retryable: true,
+		},
+		{
 			name: "AADSTS in a plain MSAL error",
 			err:  errors.New("unable to resolve an endpoint: reply status code was 400: {\"error_description\":\"AADSTS90002: Tenant 'x' not found.\"}"),
 			kind: KindAuthFailed, code: "AADSTS90002",

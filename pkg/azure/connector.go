@@ -26,10 +26,16 @@ type Options struct {
 	LookupEnv func(string) (string, bool)
 	// Logger receives one debug line per HTTP call (nil: none).
 	Logger hclog.Logger
-	// Retry tunes the pipeline's retries; zero fields keep azcore's defaults
-	// (3 retries, exponential from 0.8 s, MaxRetryDelay 60 s) except that
-	// MaxRetryDelay defaults to 30 s.
+	// Retry tunes the pipelines' retries. Zero fields keep azcore's defaults
+	// (exponential from 0.8 s, its status codes) except MaxRetries
+	// (DefaultMaxRetries) and MaxRetryDelay (DefaultMaxRetryDelay); the
+	// package doc's Retries section says how Graph and ARM calls use them. A
+	// ShouldRetry set here replaces galshare's rules.
 	Retry policy.RetryOptions
+	// RetryBudget bounds the time one Graph or ARM call spends retrying: no
+	// retry starts past it (0: DefaultRetryBudget, negative: no bound beyond
+	// MaxRetries).
+	RetryBudget time.Duration
 	// UserAgent is added to every request's telemetry (default "galshare").
 	UserAgent string
 }
@@ -71,9 +77,7 @@ func NewConnector(opts Options) (*Connector, error) {
 	if opts.UserAgent == "" {
 		opts.UserAgent = "galshare"
 	}
-	if opts.Retry.MaxRetryDelay == 0 {
-		opts.Retry.MaxRetryDelay = 30 * time.Second
-	}
+	opts.Retry = retryDefaults(opts.Retry)
 	hc, err := opts.Env.HTTPClient()
 	if err != nil {
 		return nil, err
@@ -204,49 +208,36 @@ func (c *Connector) clientOptions() azcore.ClientOptions {
 	}
 }
 
+// apiClientOptions are clientOptions plus galshare's retry rules (retry.go),
+// for the Graph and ARM pipelines. Credentials keep plain clientOptions: the
+// rules' per-call bookkeeping must not reach a token request made inside an
+// API call, and managed identity brings its own retry list.
+func (c *Connector) apiClientOptions() azcore.ClientOptions {
+	o := c.clientOptions()
+	newRetryRules(o.Retry, c.opts.RetryBudget).apply(&o)
+	return o
+}
+
 func (c *Connector) lookupEnv(k string) (string, bool) { return c.opts.LookupEnv(k) }
 
 // Directory returns the Graph client for tenant.
 func (c *Connector) Directory(ctx context.Context, tenant string) (Directory, error) {
-	if err := checkTenant(tenant); err != nil {
-		return nil, err
-	}
-	cred, err := c.credential(tenant)
-	if err != nil {
-		return nil, err
-	}
-	key := strings.ToLower(tenant)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d, ok := c.dirs[key]; ok {
+	d, err := cachedClient(c, c.dirs, tenant, strings.ToLower(tenant), func(cred azcore.TokenCredential) (*graphDirectory, error) {
+		d, err := newGraphDirectory(tenant, c.env, cred, c.apiClientOptions(), c.log)
+		if err != nil {
+			return nil, Classify(tenant, "", "create Graph client", err)
+		}
 		return d, nil
-	}
-	d, err := newGraphDirectory(tenant, c.env, cred, c.clientOptions(), c.log)
+	})
 	if err != nil {
-		return nil, Classify(tenant, "", "create Graph client", err)
+		return nil, err // not d: a nil *graphDirectory is a non-nil Directory
 	}
-	c.dirs[key] = d
 	return d, nil
 }
 
 // Resources returns the ARM client set for tenant.
 func (c *Connector) Resources(ctx context.Context, tenant string) (Resources, error) {
-	if err := checkTenant(tenant); err != nil {
-		return nil, err
-	}
-	cred, err := c.credential(tenant)
-	if err != nil {
-		return nil, err
-	}
-	key := strings.ToLower(tenant)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if r, ok := c.res[key]; ok {
-		return r, nil
-	}
-	r := newARMResources(tenant, cred, c.clientOptions(), nil)
-	c.res[key] = r
-	return r, nil
+	return c.resources(tenant, nil)
 }
 
 // ResourcesWithAuxiliary returns an ARM client set for tenant whose requests
@@ -261,19 +252,47 @@ func (c *Connector) ResourcesWithAuxiliary(ctx context.Context, tenant string, a
 	if len(auxiliaryTenants) > 3 {
 		return nil, &Error{Tenant: tenant, Op: "connect", Kind: KindInvalid, Message: "ARM accepts at most three auxiliary tenants"}
 	}
-	cred, err := c.credential(tenant)
+	return c.resources(tenant, auxiliaryTenants)
+}
+
+// resources returns the ARM client set for tenant with auxiliaryTenants,
+// cached per tenant and auxiliary list.
+func (c *Connector) resources(tenant string, auxiliaryTenants []string) (Resources, error) {
+	key := strings.ToLower(tenant)
+	if len(auxiliaryTenants) > 0 {
+		key += "|" + strings.ToLower(strings.Join(auxiliaryTenants, ","))
+	}
+	r, err := cachedClient(c, c.res, tenant, key, func(cred azcore.TokenCredential) (*armResources, error) {
+		return newARMResources(tenant, cred, c.apiClientOptions(), auxiliaryTenants), nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	key := strings.ToLower(tenant + "|" + strings.Join(auxiliaryTenants, ","))
+	return r, nil
+}
+
+// cachedClient returns the client cached under key in m, or builds it (once,
+// under the connector's lock) with tenant's credential.
+func cachedClient[T any](c *Connector, m map[string]T, tenant, key string, build func(azcore.TokenCredential) (T, error)) (T, error) {
+	var zero T
+	if err := checkTenant(tenant); err != nil {
+		return zero, err
+	}
+	cred, err := c.credential(tenant)
+	if err != nil {
+		return zero, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if r, ok := c.res[key]; ok {
-		return r, nil
+	if v, ok := m[key]; ok {
+		return v, nil
 	}
-	r := newARMResources(tenant, cred, c.clientOptions(), auxiliaryTenants)
-	c.res[key] = r
-	return r, nil
+	v, err := build(cred)
+	if err != nil {
+		return zero, err
+	}
+	m[key] = v
+	return v, nil
 }
 
 func checkTenant(tenant string) error {

@@ -54,14 +54,46 @@
 // blocked actions for it. Secrets are never read from a manifest, and a
 // credentials file may only name the environment variable holding one.
 //
+// # Delivered secret
+//
+// The client secret apply creates is handed over in one JSON file
+// (publisher.app.secret.deliverTo, mode 0600, replaced atomically):
+// {"tenant", "clientId", "secret", "keyId", "endDateTime", "description",
+// "deliveredAt", "managedBy", "_comment"}. DeliveredSecret is that document
+// with the value as a Secret; WriteDeliveredSecret (apply) and
+// ReadDeliveredSecret (plan's sign-in as the app for manual consumers, verify)
+// are its only writer and reader.
+//
 // # Calls
 //
 // Every HTTP attempt is logged at debug level (method, host, path, status,
 // duration, request id; never bodies or headers) and counted (Connector.Calls).
-// azcore retries 408/429/5xx and network errors (3 retries by default,
-// Retry-After honoured, MaxRetryDelay 30 s: a longer Retry-After fails at once
-// as KindThrottled carrying RetryAfter). Replication-lag retries belong to the
-// executor (IsRetryable, MaybeLag).
+//
+// # Retries
+//
+// azcore's retry policy retries 408, 429, 500, 502, 503, 504 and dropped
+// connections, honouring Retry-After (and retry-after-ms). Its default of 3
+// retries is too few for refresh, which has no retrier of its own: under
+// throttling, one read that met four faults in a row failed the whole plan.
+// So Graph and ARM calls follow galshare's rules (retry.go):
+//
+//   - 429 and 503 (the request was not processed; come back after
+//     Retry-After) are retried up to DefaultMaxRetries (8) times, for any
+//     method;
+//   - 500, 502, 504, 408 and dropped connections, which leave the outcome of a
+//     write unknown, keep azcore's 3 retries per call;
+//   - no retry starts once DefaultRetryBudget (2 min) has passed since the call
+//     began, or would pass while waiting for Retry-After, so a call returns
+//     within the budget plus at most one backoff and one attempt;
+//   - a single wait is capped at DefaultMaxRetryDelay (30 s): a longer
+//     Retry-After is not waited for, the call fails at once as KindThrottled
+//     carrying RetryAfter for the caller (the executor's retrier) to honour.
+//
+// Options.Retry and Options.RetryBudget change these numbers (tests shorten
+// them). Token requests, which change nothing, get MaxRetries for every
+// retryable failure, with azcore's (or, for managed identity, IMDS's) status
+// list and no budget. Replication-lag retries belong to the executor
+// (IsRetryable, MaybeLag).
 //
 // This package is internal to galshare: there is no API-compatibility promise for
 // outside importers.

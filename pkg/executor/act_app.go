@@ -95,46 +95,26 @@ func (r *run) createApp(ctx context.Context, c *planner.Change, dir azure.Direct
 }
 
 func (r *run) deleteApp(ctx context.Context, c *planner.Change, dir azure.Directory) error {
-	if err := r.refuseAdoptedDelete(c); err != nil {
-		return err
-	}
-	id := c.App.ObjectID
-	if id == "" {
-		if cur, ok := r.opts.State.State().Get(c.Address.String()); ok {
-			id = cur.ID
-		}
-	}
-	if id == "" {
-		return r.forget(ctx, c, "")
-	}
-	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{"objectId": id})
-	if err != nil {
-		return err
-	}
-	err = r.retry(ctx, c, false, "DELETE application", func(ctx context.Context) error { return dir.DeleteApplication(ctx, id) })
-	if err != nil {
-		r.abandon(ctx, c, jid, err)
-		return err
-	}
-	r.afterCall(c)
-	return r.forget(ctx, c, jid)
+	return r.deleteRecorded(ctx, c, c.App.ObjectID, "objectId", "DELETE application", dir.DeleteApplication)
 }
 
 // readApp finds the app by appId when the plan knows it (an adopted app made
 // by hand has no uniqueName), else by its uniqueName.
 func (r *run) readApp(ctx context.Context, c *planner.Change, dir azure.Directory) (*azure.Application, error) {
 	p := c.App
-	var app *azure.Application
-	err := r.retry(ctx, c, false, "GET application", func(ctx context.Context) error {
-		var err error
-		if p.AppID != "" {
-			app, err = dir.GetApplicationByAppID(ctx, p.AppID)
-		} else {
-			app, err = dir.GetApplicationByUniqueName(ctx, p.UniqueName)
-		}
-		return err
+	if p.AppID != "" {
+		return r.getAppByAppID(ctx, c, dir, p.AppID)
+	}
+	return retryGet(ctx, r, c, "GET application", func(ctx context.Context) (*azure.Application, error) {
+		return dir.GetApplicationByUniqueName(ctx, p.UniqueName)
 	})
-	return app, err
+}
+
+// getAppByAppID reads the app with client id appID.
+func (r *run) getAppByAppID(ctx context.Context, c *planner.Change, dir azure.Directory, appID string) (*azure.Application, error) {
+	return retryGet(ctx, r, c, "GET application", func(ctx context.Context) (*azure.Application, error) {
+		return dir.GetApplicationByAppID(ctx, appID)
+	})
 }
 
 func appSpec(p *planner.AppPayload) azure.ApplicationSpec {

@@ -272,12 +272,7 @@ func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Di
 		return nil, nil, nil
 	}
 	current, _ := r.opts.State.State().Get(c.Address.String())
-	var live *azure.Application
-	err = r.retry(ctx, c, false, "GET application", func(ctx context.Context) error {
-		var err error
-		live, err = dir.GetApplicationByAppID(ctx, appID)
-		return err
-	})
+	live, err := r.getAppByAppID(ctx, c, dir, appID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: reading the app to settle an interrupted password change: %w", c.Address, err)
 	}

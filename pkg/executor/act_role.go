@@ -47,7 +47,7 @@ func (r *run) applyRoleAssignment(ctx context.Context, c *planner.Change) error 
 		}
 		return nil
 	case planner.Delete:
-		return r.deleteRoleAssignment(ctx, c, res)
+		return r.deleteRecorded(ctx, c, c.RoleAssignment.ExistingID, "id", "DELETE roleAssignment", res.DeleteRoleAssignment)
 	}
 	return unsupported(c)
 }
@@ -117,34 +117,6 @@ func (r *run) removeReplacedAssignment(ctx context.Context, c *planner.Change, r
 	}
 	r.afterCall(c)
 	return r.commit(ctx, c, jid, nil)
-}
-
-func (r *run) deleteRoleAssignment(ctx context.Context, c *planner.Change, res azure.Resources) error {
-	if err := r.refuseAdoptedDelete(c); err != nil {
-		return err
-	}
-	id := c.RoleAssignment.ExistingID
-	if id == "" {
-		if cur, ok := r.opts.State.State().Get(c.Address.String()); ok {
-			id = cur.ID
-		}
-	}
-	if id == "" {
-		return r.forget(ctx, c, "")
-	}
-	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{"id": id})
-	if err != nil {
-		return err
-	}
-	err = r.retry(ctx, c, false, "DELETE roleAssignment", func(ctx context.Context) error {
-		return res.DeleteRoleAssignment(ctx, id)
-	})
-	if err != nil {
-		r.abandon(ctx, c, jid, err)
-		return err
-	}
-	r.afterCall(c)
-	return r.forget(ctx, c, jid)
 }
 
 // roleAssignmentID is the full ARM id of the deterministic assignment.

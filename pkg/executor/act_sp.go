@@ -35,24 +35,20 @@ func (r *run) applyServicePrincipal(ctx context.Context, c *planner.Change) erro
 	}
 	switch c.Action {
 	case planner.Create:
-		appID, err := pick(p.AppID, r.out.get(p.AppAddress).AppID, "the app's appId", p.AppAddress)
+		appID, err := r.appIDOf(p.AppID, p.AppAddress)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Address, err)
 		}
 		return r.createServicePrincipal(ctx, c, dir, appID)
 	case planner.Delete:
-		return r.deleteServicePrincipal(ctx, c, dir)
+		return r.deleteRecorded(ctx, c, p.ObjectID, "objectId", "DELETE servicePrincipal", dir.DeleteServicePrincipal)
 	case planner.Read:
-		appID, err := pick(p.AppID, r.out.get(p.AppAddress).AppID, "the app's appId", p.AppAddress)
+		appID, err := r.appIDOf(p.AppID, p.AppAddress)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Address, err)
 		}
-		var sp *azure.ServicePrincipal
-		if err := r.retry(ctx, c, false, "GET servicePrincipal", func(ctx context.Context) error {
-			var err error
-			sp, err = dir.GetServicePrincipal(ctx, appID)
-			return err
-		}); err != nil {
+		sp, err := r.getServicePrincipal(ctx, c, dir, appID)
+		if err != nil {
 			return err
 		}
 		r.out.set(c.Address, output{ObjectID: sp.ObjectID, AppID: sp.AppID})
@@ -100,32 +96,11 @@ func (r *run) createServicePrincipal(ctx context.Context, c *planner.Change, dir
 	return r.awaitServicePrincipal(ctx, c, dir, appID)
 }
 
-func (r *run) deleteServicePrincipal(ctx context.Context, c *planner.Change, dir azure.Directory) error {
-	if err := r.refuseAdoptedDelete(c); err != nil {
-		return err
-	}
-	id := c.ServicePrincipal.ObjectID
-	if id == "" {
-		if cur, ok := r.opts.State.State().Get(c.Address.String()); ok {
-			id = cur.ID
-		}
-	}
-	if id == "" {
-		return r.forget(ctx, c, "")
-	}
-	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{"objectId": id})
-	if err != nil {
-		return err
-	}
-	err = r.retry(ctx, c, false, "DELETE servicePrincipal", func(ctx context.Context) error {
-		return dir.DeleteServicePrincipal(ctx, id)
+// getServicePrincipal reads the service principal of appID in c's tenant.
+func (r *run) getServicePrincipal(ctx context.Context, c *planner.Change, dir azure.Directory, appID string) (*azure.ServicePrincipal, error) {
+	return retryGet(ctx, r, c, "GET servicePrincipal", func(ctx context.Context) (*azure.ServicePrincipal, error) {
+		return dir.GetServicePrincipal(ctx, appID)
 	})
-	if err != nil {
-		r.abandon(ctx, c, jid, err)
-		return err
-	}
-	r.afterCall(c)
-	return r.forget(ctx, c, jid)
 }
 
 func spResource(c *planner.Change, objectID, appID string, origin state.Origin) state.Resource {

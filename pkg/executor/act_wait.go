@@ -44,11 +44,8 @@ func (r *run) applyWait(ctx context.Context, c *planner.Change) error {
 	// off to WaitInterval.
 	interval := min(time.Second, r.opts.WaitInterval)
 	for {
-		var v *azure.ImageVersion
-		err := r.retry(ctx, c, false, "GET imageVersion", func(ctx context.Context) error {
-			var err error
-			v, err = res.GetImageVersion(ctx, p.GalleryID, p.Image, p.Version)
-			return err
+		v, err := retryGet(ctx, r, c, "GET imageVersion", func(ctx context.Context) (*azure.ImageVersion, error) {
+			return res.GetImageVersion(ctx, p.GalleryID, p.Image, p.Version)
 		})
 		switch {
 		case err != nil && !azure.IsNotFound(err):

@@ -63,8 +63,8 @@ func TestApplyQuickstartFromEmpty(t *testing.T) {
 		t.Errorf("delivered file mode %v, want 0600", fi.Mode().Perm())
 	}
 	d := readDelivered(t, h.deliverTo)
-	if d.Secret != h.fake.secrets[pw.KeyID] || d.KeyID != pw.KeyID || d.ClientID != app.AppID || d.Tenant != tPub {
-		t.Errorf("delivered %+v (secret redacted in this message? %v)", DeliveredSecret{Tenant: d.Tenant, ClientID: d.ClientID, KeyID: d.KeyID}, d.Secret == "")
+	if d.Secret.Reveal() != h.fake.secrets[pw.KeyID] || d.KeyID != pw.KeyID || d.ClientID != app.AppID || d.Tenant != tPub {
+		t.Errorf("delivered %+v (secret empty? %v)", d, d.Secret.IsZero())
 	}
 
 	// State: every object with its id and origin, no journal left, no wait.

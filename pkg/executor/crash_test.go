@@ -184,14 +184,14 @@ func TestCrashAfterEachActionConverges(t *testing.T) {
 func TestDeliveredFileIsAtomicAndPrivate(t *testing.T) {
 	dir := t.TempDir()
 	path := dir + "/nested/dir/secret.json"
-	if err := deliver(planner.Delivery{Kind: "file", Path: path}, DeliveredSecret{Secret: "v1", KeyID: "k1"}); err != nil {
+	if err := deliver(planner.Delivery{Kind: "file", Path: path}, azure.DeliveredSecret{ClientID: "app", Secret: azure.NewSecret("v1"), KeyID: "k1"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := deliver(planner.Delivery{Kind: "file", Path: path}, DeliveredSecret{Secret: "v2", KeyID: "k2"}); err != nil {
+	if err := deliver(planner.Delivery{Kind: "file", Path: path}, azure.DeliveredSecret{ClientID: "app", Secret: azure.NewSecret("v2"), KeyID: "k2"}); err != nil {
 		t.Fatal(err)
 	}
 	d := readDelivered(t, path)
-	if d.KeyID != "k2" || d.Secret != "v2" {
+	if d.KeyID != "k2" || d.Secret.Reveal() != "v2" {
 		t.Errorf("got %s", d.KeyID)
 	}
 	fi, _ := os.Stat(path)
@@ -202,7 +202,7 @@ func TestDeliveredFileIsAtomicAndPrivate(t *testing.T) {
 	if len(ents) != 1 {
 		t.Errorf("temporary files left: %v", ents)
 	}
-	if err := deliver(planner.Delivery{Kind: "keyvault", Path: "x"}, DeliveredSecret{}); err == nil {
+	if err := deliver(planner.Delivery{Kind: "keyvault", Path: "x"}, azure.DeliveredSecret{}); err == nil {
 		t.Error("unknown delivery kind accepted")
 	}
 }

@@ -2,7 +2,6 @@ package executor_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/galshare/galshare/pkg/azsim"
+	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/executor"
 	"github.com/galshare/galshare/pkg/planner"
 )
@@ -237,12 +237,8 @@ func TestE2ENoSecretInAnyOutput(t *testing.T) {
 	w.events = &out
 	w.converge()
 	secretFile := filepath.Join(w.dir, "secrets", "myGalleryApp.json")
-	var doc executor.DeliveredSecret
-	b, err := os.ReadFile(secretFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &doc); err != nil || doc.Secret == "" {
+	doc, err := azure.ReadDeliveredSecret(secretFile)
+	if err != nil || doc.Secret.IsZero() {
 		t.Fatalf("delivered file: %v", err)
 	}
 	if fi, _ := os.Stat(secretFile); fi.Mode().Perm() != 0o600 {
@@ -269,7 +265,7 @@ func TestE2ENoSecretInAnyOutput(t *testing.T) {
 		t.Fatal("no events captured")
 	}
 	for name, b := range blobs {
-		if bytes.Contains(b, []byte(doc.Secret)) {
+		if bytes.Contains(b, []byte(doc.Secret.Reveal())) {
 			t.Errorf("secret value found in %s", name)
 		}
 	}
@@ -304,9 +300,8 @@ func TestE2EConvergesUnderFaults(t *testing.T) {
 			if p := w.plan(false); p.HasChanges() {
 				t.Errorf("plan after a faulty apply has changes:\n%s", changes(p))
 			}
-			var doc executor.DeliveredSecret
-			b, err := os.ReadFile(filepath.Join(w.dir, "secrets", "myGalleryApp.json"))
-			if err != nil || json.Unmarshal(b, &doc) != nil {
+			doc, err := azure.ReadDeliveredSecret(filepath.Join(w.dir, "secrets", "myGalleryApp.json"))
+			if err != nil {
 				t.Fatalf("delivered secret: %v", err)
 			}
 			if app, _ := w.sim.Application(doc.ClientID); len(app.Passwords) != 1 || app.Passwords[0].KeyID != doc.KeyID {
@@ -324,10 +319,9 @@ func TestE2ERotation(t *testing.T) {
 	w.replicateNow()
 	w.converge()
 	secretFile := filepath.Join(w.dir, "secrets", "myGalleryApp.json")
-	read := func() executor.DeliveredSecret {
-		var doc executor.DeliveredSecret
-		b, err := os.ReadFile(secretFile)
-		if err != nil || json.Unmarshal(b, &doc) != nil {
+	read := func() azure.DeliveredSecret {
+		doc, err := azure.ReadDeliveredSecret(secretFile)
+		if err != nil {
 			t.Fatalf("delivered secret: %v", err)
 		}
 		return doc

@@ -147,11 +147,8 @@ func (w *simWorld) planAt(destroy bool, now time.Time) *planner.Plan {
 	// Like the CLI, check manual tenants as the app once its secret exists.
 	ropts := planner.RefreshOptions{}
 	if sec := m.Publisher.App.Secret; sec != nil {
-		if b, err := os.ReadFile(sec.DeliverTo.Path); err == nil {
-			var doc executor.DeliveredSecret
-			if json.Unmarshal(b, &doc) == nil {
-				ropts.AppProbe, ropts.AppProbeAppID = w.conn.AppClients(doc.ClientID, azure.NewSecret(doc.Secret)), doc.ClientID
-			}
+		if doc, err := azure.ReadDeliveredSecret(sec.DeliverTo.Path); err == nil {
+			ropts.AppProbe, ropts.AppProbeAppID = w.conn.AppClients(doc.ClientID, doc.Secret), doc.ClientID
 		}
 	}
 	snap, err := planner.Refresh(ctx, m, st, w.conn, ropts)

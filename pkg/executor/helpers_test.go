@@ -214,15 +214,11 @@ func (h *harness) scanForSecrets() {
 	}
 }
 
-func readDelivered(t *testing.T, path string) DeliveredSecret {
+func readDelivered(t *testing.T, path string) azure.DeliveredSecret {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	d, err := azure.ReadDeliveredSecret(path)
 	if err != nil {
 		t.Fatalf("read delivered secret: %v", err)
-	}
-	var d DeliveredSecret
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatalf("decode delivered secret: %v", err)
 	}
 	return d
 }

@@ -36,6 +36,12 @@ func (o *outputs) get(a planner.Address) output {
 	return o.m[a]
 }
 
+// appIDOf is the app's client id for a change that needs it: the plan's when
+// known at plan time, else the output of the app's change at from.
+func (r *run) appIDOf(planned string, from planner.Address) (string, error) {
+	return pick(planned, r.out.get(from).AppID, "the app's appId", from)
+}
+
 // pick returns the plan-time value when known, else the output of the
 // dependency, else an error naming both (which means a planner bug or a
 // dependency that produced nothing).

@@ -155,6 +155,49 @@ func (r *run) retry(ctx context.Context, c *planner.Change, afterCreate bool, wh
 	return rt.Do(ctx, fn)
 }
 
+// retryGet runs one read under the apply's retry policy (replication-lag
+// errors are not retried: reads happen only for objects that already
+// existed) and returns what it read.
+func retryGet[T any](ctx context.Context, r *run, c *planner.Change, what string, get func(context.Context) (T, error)) (T, error) {
+	var v T
+	err := r.retry(ctx, c, false, what, func(ctx context.Context) error {
+		var err error
+		v, err = get(ctx)
+		return err
+	})
+	return v, err
+}
+
+// deleteRecorded is the delete of an app, a service principal or a role
+// assignment: refused when state says galshare adopted the object; the id is
+// the plan's, else state's; with no id at all there is nothing to delete and
+// the record is only forgotten. Otherwise the delete is journalled (intent
+// {intentKey: id}), retried as what, and the record forgotten once it is done.
+func (r *run) deleteRecorded(ctx context.Context, c *planner.Change, planID, intentKey, what string, del func(ctx context.Context, id string) error) error {
+	if err := r.refuseAdoptedDelete(c); err != nil {
+		return err
+	}
+	id := planID
+	if id == "" {
+		if cur, ok := r.opts.State.State().Get(c.Address.String()); ok {
+			id = cur.ID
+		}
+	}
+	if id == "" {
+		return r.forget(ctx, c, "")
+	}
+	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{intentKey: id})
+	if err != nil {
+		return err
+	}
+	if err := r.retry(ctx, c, false, what, func(ctx context.Context) error { return del(ctx, id) }); err != nil {
+		r.abandon(ctx, c, jid, err)
+		return err
+	}
+	r.afterCall(c)
+	return r.forget(ctx, c, jid)
+}
+
 // progress reports a step of a long action.
 func (r *run) progress(c *planner.Change, msg string) {
 	r.ev.emit(Event{Type: EventProgress, Address: c.Address.String(), Action: c.Action.String(), Tenant: c.Tenant, Message: msg})

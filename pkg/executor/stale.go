@@ -79,7 +79,7 @@ func (r *run) liveFingerprint(ctx context.Context, c *planner.Change) (string, e
 		if c.Action == planner.Replace && p.ReplacesKeyID != "" {
 			keyID = p.ReplacesKeyID
 		}
-		appID, err := pick(p.AppID, r.out.get(p.AppAddress).AppID, "the app's appId", p.AppAddress)
+		appID, err := r.appIDOf(p.AppID, p.AppAddress)
 		if err != nil {
 			return "", err
 		}
@@ -87,12 +87,7 @@ func (r *run) liveFingerprint(ctx context.Context, c *planner.Change) (string, e
 		if err != nil {
 			return "", err
 		}
-		var app *azure.Application
-		err = r.retry(ctx, c, false, "GET application", func(ctx context.Context) error {
-			var err error
-			app, err = dir.GetApplicationByAppID(ctx, appID)
-			return err
-		})
+		app, err := r.getAppByAppID(ctx, c, dir, appID)
 		if err != nil {
 			return "", err
 		}
@@ -104,7 +99,7 @@ func (r *run) liveFingerprint(ctx context.Context, c *planner.Change) (string, e
 		return "", nil
 	case planner.TypeServicePrincipal:
 		p := c.ServicePrincipal
-		appID, err := pick(p.AppID, r.out.get(p.AppAddress).AppID, "the app's appId", p.AppAddress)
+		appID, err := r.appIDOf(p.AppID, p.AppAddress)
 		if err != nil {
 			return "", err
 		}
@@ -112,12 +107,7 @@ func (r *run) liveFingerprint(ctx context.Context, c *planner.Change) (string, e
 		if err != nil {
 			return "", err
 		}
-		var sp *azure.ServicePrincipal
-		err = r.retry(ctx, c, false, "GET servicePrincipal", func(ctx context.Context) error {
-			var err error
-			sp, err = dir.GetServicePrincipal(ctx, appID)
-			return err
-		})
+		sp, err := r.getServicePrincipal(ctx, c, dir, appID)
 		if err != nil {
 			return "", err
 		}
@@ -131,11 +121,8 @@ func (r *run) liveFingerprint(ctx context.Context, c *planner.Change) (string, e
 		if err != nil {
 			return "", err
 		}
-		var ra *azure.RoleAssignment
-		err = r.retry(ctx, c, false, "GET roleAssignment", func(ctx context.Context) error {
-			var err error
-			ra, err = res.GetRoleAssignment(ctx, id)
-			return err
+		ra, err := retryGet(ctx, r, c, "GET roleAssignment", func(ctx context.Context) (*azure.RoleAssignment, error) {
+			return res.GetRoleAssignment(ctx, id)
 		})
 		if err != nil {
 			return "", err

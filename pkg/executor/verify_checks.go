@@ -114,22 +114,11 @@ func (v *verifier) findRole(ctx context.Context, p *party, scope string, role sp
 // x-ms-authorization-auxiliary, reading the version in the publisher's
 // gallery; and that the version is built and replicated.
 func (v *verifier) checkImageRead(ctx context.Context, p, pub *party, c Check, g spec.Gallery, w spec.ImageVersionRef) Check {
-	if why := v.crossTenantBlocked(p, pub); why != "" {
-		c.Detail = why
-		return c
-	}
-	res, err := v.app.ResourcesWithAuxiliary(ctx, p.tenant, pub.tenant)
-	if err != nil {
-		return v.failed(c, p, err)
-	}
-	var iv *azure.ImageVersion
-	err = v.retry(ctx, "image "+c.Object, func(ctx context.Context) error {
-		var err error
-		iv, err = res.GetImageVersion(ctx, g.ID, w.Image, w.Version)
-		return err
+	iv, c, ok := crossTenantRead(ctx, v, p, pub, c, "image "+c.Object, func(ctx context.Context, res azure.Resources) (*azure.ImageVersion, error) {
+		return res.GetImageVersion(ctx, g.ID, w.Image, w.Version)
 	})
-	if err != nil {
-		return v.failed(c, p, err)
+	if !ok {
+		return c
 	}
 	c.Via = "app"
 	if !iv.Ready() {
@@ -151,22 +140,11 @@ func (v *verifier) checkImageRead(ctx context.Context, p, pub *party, c Check, g
 // checkGalleryRead is checkImageRead for a gallery with no version to wait
 // for: the gallery itself must be readable cross-tenant.
 func (v *verifier) checkGalleryRead(ctx context.Context, p, pub *party, c Check, g spec.Gallery) Check {
-	if why := v.crossTenantBlocked(p, pub); why != "" {
-		c.Detail = why
-		return c
-	}
-	res, err := v.app.ResourcesWithAuxiliary(ctx, p.tenant, pub.tenant)
-	if err != nil {
-		return v.failed(c, p, err)
-	}
-	var gal *azure.Gallery
-	err = v.retry(ctx, "gallery "+g.Name, func(ctx context.Context) error {
-		var err error
-		gal, err = res.GetGallery(ctx, g.ID)
-		return err
+	gal, c, ok := crossTenantRead(ctx, v, p, pub, c, "gallery "+g.Name, func(ctx context.Context, res azure.Resources) (*azure.Gallery, error) {
+		return res.GetGallery(ctx, g.ID)
 	})
-	if err != nil {
-		return v.failed(c, p, err)
+	if !ok {
+		return c
 	}
 	c.Result, c.Via = ResultOK, "app"
 	c.Detail = "readable with the auxiliary token"
@@ -174,6 +152,31 @@ func (v *verifier) checkGalleryRead(ctx context.Context, p, pub *party, c Check,
 		c.Detail += "; unique name " + gal.UniqueName
 	}
 	return c
+}
+
+// crossTenantRead is the cross-tenant read both checks make: as the app in
+// p's tenant, with the publisher's token as x-ms-authorization-auxiliary,
+// retried as what. ok is false when the read could not run or failed; c then
+// already says why.
+func crossTenantRead[T any](ctx context.Context, v *verifier, p, pub *party, c Check, what string, read func(context.Context, azure.Resources) (T, error)) (T, Check, bool) {
+	var got T
+	if why := v.crossTenantBlocked(p, pub); why != "" {
+		c.Detail = why
+		return got, c, false
+	}
+	res, err := v.app.ResourcesWithAuxiliary(ctx, p.tenant, pub.tenant)
+	if err != nil {
+		return got, v.failed(c, p, err), false
+	}
+	err = v.retry(ctx, what, func(ctx context.Context) error {
+		var err error
+		got, err = read(ctx, res)
+		return err
+	})
+	if err != nil {
+		return got, v.failed(c, p, err), false
+	}
+	return got, c, true
 }
 
 // crossTenantBlocked says why a cross-tenant read cannot run ("" when it can).

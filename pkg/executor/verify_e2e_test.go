@@ -60,18 +60,14 @@ func dumpReport(rep *executor.VerifyReport) string {
 func (w *simWorld) deliveredSecret() string {
 	w.t.Helper()
 	m := w.load()
-	raw, err := os.ReadFile(m.Publisher.App.Secret.DeliverTo.Path)
+	doc, err := azure.ReadDeliveredSecret(m.Publisher.App.Secret.DeliverTo.Path)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	var doc executor.DeliveredSecret
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		w.t.Fatal(err)
-	}
-	if doc.Secret == "" {
+	if doc.Secret.IsZero() {
 		w.t.Fatal("delivered secret is empty")
 	}
-	return doc.Secret
+	return doc.Secret.Reveal()
 }
 
 func TestVerifyAfterApplyAllOK(t *testing.T) {

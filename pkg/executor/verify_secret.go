@@ -1,11 +1,9 @@
 package executor
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 	"time"
 
@@ -13,10 +11,6 @@ import (
 	"github.com/galshare/galshare/pkg/planner"
 	"github.com/galshare/galshare/pkg/spec"
 )
-
-// maxSecretFile bounds how much of a delivery file verify reads: the
-// document is a few hundred bytes, anything much larger is not one.
-const maxSecretFile = 64 << 10
 
 // secretPath is the delivery file verify reads: --secret-file, else the
 // manifest's file delivery target.
@@ -32,43 +26,6 @@ func (v *verifier) secretPath() (string, error) {
 		return "", fmt.Errorf("%w: secret delivery %q is not a file galshare can read back", ErrVerifyNoSecret, s.DeliverTo.Kind)
 	}
 	return s.DeliverTo.Path, nil
-}
-
-// readDeliveredSecret reads and checks the JSON document the executor
-// delivers. Its errors name the path and the field, never the value.
-func readDeliveredSecret(path string) (DeliveredSecret, error) {
-	var doc DeliveredSecret
-	f, err := os.Open(path)
-	if err != nil {
-		return doc, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return doc, err
-	}
-	if st.Size() > maxSecretFile {
-		return doc, fmt.Errorf("%s is %d bytes, too large for a galshare secret document", path, st.Size())
-	}
-	dec := json.NewDecoder(f)
-	if err := dec.Decode(&doc); err != nil {
-		// json errors quote offsets and types, not values.
-		return DeliveredSecret{}, fmt.Errorf("%s is not a galshare secret document: %w", path, err)
-	}
-	var missing []string
-	if doc.Tenant == "" {
-		missing = append(missing, "tenant")
-	}
-	if doc.ClientID == "" {
-		missing = append(missing, "clientId")
-	}
-	if doc.Secret == "" {
-		missing = append(missing, "secret")
-	}
-	if len(missing) > 0 {
-		return DeliveredSecret{}, fmt.Errorf("%s lacks %s", path, strings.Join(missing, ", "))
-	}
-	return doc, nil
 }
 
 // checkSecret adds the secret row: the delivered document exists, is for the
@@ -92,7 +49,10 @@ func (v *verifier) checkSecret(pub *party) (azure.Secret, bool) {
 		return fail("no secret to sign in with", "add publisher.app.secret.deliverTo: file:PATH to the manifest and run galshare apply, or pass --secret-file", err)
 	}
 	c.Object = path
-	doc, err := readDeliveredSecret(path)
+	doc, err := azure.ReadDeliveredSecret(path)
+	if err == nil && doc.Tenant == "" {
+		err = fmt.Errorf("%s lacks tenant", path)
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return fail("the delivered secret file does not exist",
@@ -122,7 +82,7 @@ func (v *verifier) checkSecret(pub *party) (azure.Secret, bool) {
 	}
 	c.Result = ResultOK
 	v.set(row, c)
-	return azure.NewSecret(doc.Secret), true
+	return doc.Secret, true
 }
 
 // verifyDays renders a duration as days (or hours under two days).

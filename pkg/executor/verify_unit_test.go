@@ -48,44 +48,6 @@ func writeSecretDoc(t *testing.T, path string, doc any) {
 	}
 }
 
-func TestReadDeliveredSecret(t *testing.T) {
-	dir := t.TempDir()
-	cases := []struct {
-		name    string
-		content string
-		wantErr string
-	}{
-		{"ok", `{"tenant":"` + vtPub + `","clientId":"` + vtApp + `","secret":"s3cr3t-value","keyId":"k"}`, ""},
-		{"not json", `secret=s3cr3t-value`, "not a galshare secret document"},
-		{"missing fields", `{"tenant":"` + vtPub + `"}`, "lacks clientId, secret"},
-		{"too large", `{"x":"` + strings.Repeat("a", maxSecretFile) + `"}`, "too large"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(dir, tc.name+".json")
-			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			doc, err := readDeliveredSecret(path)
-			if tc.wantErr == "" {
-				if err != nil || doc.Secret != "s3cr3t-value" || doc.ClientID != vtApp {
-					t.Fatalf("got %+v, %v", doc.ClientID, err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Fatalf("error %v, want %q", err, tc.wantErr)
-			}
-			if strings.Contains(err.Error(), "s3cr3t-value") {
-				t.Fatalf("error reveals the secret: %v", err)
-			}
-		})
-	}
-	if _, err := readDeliveredSecret(filepath.Join(dir, "absent.json")); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("absent file: %v, want ErrNotExist", err)
-	}
-}
-
 func TestVerifySecretCheck(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	cases := []struct {
@@ -102,6 +64,8 @@ func TestVerifySecretCheck(t *testing.T) {
 			"endDateTime": now.Add(-time.Hour)}, ResultFail, "expired on 2026-11-23"},
 		{"other tenant", map[string]any{"tenant": vtMgd, "clientId": vtApp, "secret": "v", "keyId": "k"},
 			ResultFail, "not the publisher tenant"},
+		{"no tenant", map[string]any{"clientId": vtApp, "secret": "v", "keyId": "k"},
+			ResultFail, "cannot be used"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
