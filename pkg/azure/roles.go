@@ -4,29 +4,23 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/galshare/galshare/pkg/spec"
 )
 
-// builtinRoles maps built-in role names (lower case) to their definition GUIDs,
-// which are the same in every tenant (azure-api.md §3.2).
-var builtinRoles = map[string]string{
-	"reader":                    "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-	"contributor":               "b24988ac-6180-42a0-ab88-20f7382dd24c",
-	"owner":                     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
-	"user access administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
-	"role based access control administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
-	"compute gallery sharing admin":           "1ef6a3be-d0ac-425d-8c01-acb62866290b",
-	"compute gallery image reader":            "cf7c76d2-98a3-4358-a134-615aa78bf44d",
-	"virtual machine contributor":             "9980e02c-c2be-4d73-94e8-173b1dc7cf3c",
-}
-
 // BuiltinRoleGUID returns the GUID of a built-in role given by name
-// (case-insensitive) or by GUID, and whether it was found.
+// (case-insensitive) or by GUID, and whether it was found. Built-in GUIDs are
+// the same in every tenant (azure-api.md §3.2); the table is the manifest's
+// own (spec.ResolveRole), so a role the manifest accepts always resolves here.
 func BuiltinRoleGUID(nameOrGUID string) (string, bool) {
 	if g, err := uuid.Parse(nameOrGUID); err == nil {
 		return g.String(), true
 	}
-	g, ok := builtinRoles[strings.ToLower(strings.TrimSpace(nameOrGUID))]
-	return g, ok
+	r, err := spec.ResolveRole(nameOrGUID)
+	if err != nil || r.DefinitionGUID == "" {
+		return "", false
+	}
+	return r.DefinitionGUID, true
 }
 
 // roleAssignmentNamespace is the UUIDv5 namespace for galshare's deterministic
