@@ -46,6 +46,7 @@ func startSim(ctx context.Context, bin, dir, seed, faults string) (*simProcess, 
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
+	dieWithParent(cmd)
 	cmd.Stderr = logf
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
