@@ -130,7 +130,10 @@ func (r *armResources) ListRoleAssignments(ctx context.Context, scope, principal
 	pager := c.roles.NewListForScopePager(scope, &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &filter})
 	var out []RoleAssignment
 	want := normScope(scope)
-	for pager.More() {
+	for pages := 0; pager.More(); pages++ {
+		if pages >= MaxListPages {
+			return nil, r.fail(object, "LIST roleAssignments", tooManyPages("role assignments"))
+		}
 		page, err := pager.NextPage(ctx)
 		if err != nil {
 			return nil, r.fail(object, "LIST roleAssignments", err)
@@ -394,7 +397,10 @@ func (r *armResources) ResolveRoleDefinition(ctx context.Context, scope, nameOrG
 	// Unlike role assignments, this client encodes its $filter itself.
 	filter := "roleName eq '" + strings.ReplaceAll(nameOrGUID, "'", "''") + "'"
 	pager := c.roleDefs.NewListPager(scope, &armauthorization.RoleDefinitionsClientListOptions{Filter: &filter})
-	for pager.More() {
+	for pages := 0; pager.More(); pages++ {
+		if pages >= MaxListPages {
+			return "", r.fail(object, op, tooManyPages("role definitions"))
+		}
 		page, err := pager.NextPage(ctx)
 		if err != nil {
 			return "", r.fail(object, op, err)

@@ -234,6 +234,10 @@ func (e Environment) certPool() (*x509.CertPool, error) {
 
 // HTTPClient returns the client every pipeline uses: system roots plus
 // CACertPEM, TLS 1.2+, connection reuse across ARM, Graph and token calls.
+// It never follows redirects: following a 307 from a token endpoint re-sends
+// the client secret, and a 302 from Graph or ARM the bearer token, to
+// whatever host the Location names. The 3xx response is returned as it is;
+// the Connector's guard (guard.go) turns it into ErrRedirect.
 func (e Environment) HTTPClient() (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 32
@@ -244,5 +248,14 @@ func (e Environment) HTTPClient() (*http.Client, error) {
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
-	return &http.Client{Transport: tr, Timeout: 2 * time.Minute}, nil
+	return &http.Client{Transport: tr, Timeout: 2 * time.Minute, CheckRedirect: refuseRedirect}, nil
+}
+
+// refuseRedirect is the http.Client CheckRedirect that stops at the first 3xx.
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// endpointURLs are the configured endpoints: the only hosts galshare sends
+// requests (and so credentials) to.
+func (e Environment) endpointURLs() []string {
+	return []string{e.AuthorityHost, e.ARMEndpoint, e.GraphEndpoint}
 }

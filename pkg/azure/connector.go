@@ -48,8 +48,13 @@ type Connector struct {
 	env        Environment
 	opts       Options
 	httpClient *http.Client
-	log        hclog.Logger
-	calls      atomic.Int64
+	// apiTransport guards the Graph and ARM pipelines (configured endpoints
+	// only); credTransport guards token pipelines, which may also reach the
+	// platform's managed-identity endpoints. Both wrap httpClient (guard.go).
+	apiTransport  *guardTransport
+	credTransport *guardTransport
+	log           hclog.Logger
+	calls         atomic.Int64
 
 	// appID/appSecret make this a connector that signs in as the shared app
 	// itself in every tenant (see AppClients).
@@ -88,9 +93,11 @@ func NewConnector(opts Options) (*Connector, error) {
 	}
 	return &Connector{
 		env: opts.Env, opts: opts, httpClient: hc, log: log,
-		creds: map[string]azcore.TokenCredential{},
-		dirs:  map[string]*graphDirectory{},
-		res:   map[string]*armResources{},
+		apiTransport:  newGuardTransport(hc, opts.Env.endpointURLs()...),
+		credTransport: newGuardTransport(hc, append(opts.Env.endpointURLs(), managedIdentityOrigins(opts.LookupEnv)...)...),
+		creds:         map[string]azcore.TokenCredential{},
+		dirs:          map[string]*graphDirectory{},
+		res:           map[string]*armResources{},
 	}, nil
 }
 
@@ -116,6 +123,7 @@ func (c *Connector) Calls() int64 { return c.calls.Load() }
 func (c *Connector) AppClients(appID string, secret Secret) *Connector {
 	return &Connector{
 		env: c.env, opts: c.opts, httpClient: c.httpClient, log: c.log,
+		apiTransport: c.apiTransport, credTransport: c.credTransport,
 		appID: appID, appSecret: secret,
 		creds: map[string]azcore.TokenCredential{},
 		dirs:  map[string]*graphDirectory{},
@@ -197,11 +205,13 @@ func (c *Connector) SignIn(ctx context.Context, tenant string) error {
 }
 
 // clientOptions are the azcore options shared by every pipeline: cloud, the
-// transport trusting the cloud's CA, retries and the per-call log policy.
+// guarded transport trusting the cloud's CA, retries and the per-call log
+// policy. As they are, they serve the credentials (token pipelines), whose
+// transport also allows the managed-identity endpoints.
 func (c *Connector) clientOptions() azcore.ClientOptions {
 	return azcore.ClientOptions{
 		Cloud:            c.env.CloudConfig(),
-		Transport:        c.httpClient,
+		Transport:        c.credTransport,
 		Retry:            c.opts.Retry,
 		Telemetry:        policy.TelemetryOptions{ApplicationID: c.opts.UserAgent},
 		PerRetryPolicies: []policy.Policy{&logPolicy{log: c.log, calls: &c.calls}},
@@ -209,11 +219,14 @@ func (c *Connector) clientOptions() azcore.ClientOptions {
 }
 
 // apiClientOptions are clientOptions plus galshare's retry rules (retry.go),
-// for the Graph and ARM pipelines. Credentials keep plain clientOptions: the
-// rules' per-call bookkeeping must not reach a token request made inside an
-// API call, and managed identity brings its own retry list.
+// for the Graph and ARM pipelines, whose transport allows only the configured
+// endpoints: a nextLink or polling URL to any other host is refused before
+// the bearer token leaves the process. Credentials keep plain clientOptions:
+// the rules' per-call bookkeeping must not reach a token request made inside
+// an API call, and managed identity brings its own retry list.
 func (c *Connector) apiClientOptions() azcore.ClientOptions {
 	o := c.clientOptions()
+	o.Transport = c.apiTransport
 	newRetryRules(o.Retry, c.opts.RetryBudget).apply(&o)
 	return o
 }

@@ -95,6 +95,40 @@
 // list and no budget. Replication-lag retries belong to the executor
 // (IsRetryable, MaybeLag).
 //
+// # Hostile servers
+//
+// A server at a configured endpoint may be broken, compromised or a proxy in
+// the way; it still must not obtain a credential or run galshare out of time
+// or memory. Every pipeline a Connector builds (Graph, ARM and the
+// azidentity/MSAL token requests) goes through one guarded transport
+// (guard.go), below all azcore policies, so the checks see each attempt as it
+// goes on the wire:
+//
+//   - Hosts: a request whose scheme+host+port is not the authority, ARM or
+//     Graph endpoint of the cloud configuration is not sent (ErrForeignHost).
+//     This covers a Graph or ARM nextLink elsewhere (the SDK pagers and the
+//     bearer policy would attach the token to any host) and a discovery
+//     document naming a token endpoint elsewhere (MSAL would post the client
+//     secret there). As the endpoints must be https, credentials only travel
+//     over TLS to them. Token requests may also reach the platform's
+//     managed-identity endpoints (IMDS, Azure Arc, IDENTITY_ENDPOINT,
+//     MSI_ENDPOINT, IMDS_ENDPOINT), which receive no galshare credential.
+//     Regional authorities (AZURE_REGIONAL_AUTHORITY_NAME) are not allowed.
+//   - Redirects: never followed (Environment.HTTPClient has CheckRedirect
+//     off); a 3xx becomes ErrRedirect naming both hosts, because following a
+//     307 from a token endpoint re-sends the client secret and a 302 from Graph
+//     or ARM the bearer token.
+//   - Body size: every response body is limited to MaxResponseBytes (16 MiB),
+//     checked on Content-Length and while reading (ErrResponseTooLarge).
+//   - Paging: Graph and ARM listings stop after MaxListPages (50) pages
+//     (ErrTooManyPages).
+//
+// These errors reach callers as *Error of KindInvalid wrapping the sentinel
+// (errors.Is works), are never retried, and name hosts only, never paths,
+// queries, bodies or tokens. A token request refused this way surfaces as
+// KindAuthFailed carrying the guard's message (MSAL keeps only its text).
+// server_hostile_test.go runs each case against a hostile TLS server.
+//
 // This package is internal to galshare: there is no API-compatibility promise for
 // outside importers.
 package azure

@@ -17,17 +17,17 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
-// Graph paging limits: a listing galshare makes (apps by tag or name) has a
-// handful of results; these bounds stop a misbehaving server from running away.
 const (
-	graphMaxPages    = 50
-	graphMaxBodySize = 8 << 20
-	graphAPIVersion  = "v1.0"
+	// graphAPIVersion is the Graph version every path is relative to.
+	graphAPIVersion = "v1.0"
+	// graphMaxPages is MaxListPages, the bound on @odata.nextLink paging.
+	graphMaxPages = MaxListPages
 )
 
 // graphClient is a minimal Microsoft Graph client on the azcore pipeline: bearer
 // token per retry, JSON bodies, azcore's retries (429 Retry-After honoured),
-// and bounded @odata.nextLink paging.
+// and bounded @odata.nextLink paging. Response bodies are bounded by the
+// Connector's transport (guard.go), the same limit as for ARM.
 type graphClient struct {
 	pl   runtime.Pipeline
 	base *url.URL // e.g. https://graph.microsoft.com/v1.0
@@ -96,12 +96,10 @@ func (g *graphClient) doURL(ctx context.Context, r graphRequest, u string) (int,
 	if !runtime.HasStatusCode(resp, r.ok...) {
 		return resp.StatusCode, nil, runtime.NewResponseError(resp)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, graphMaxBodySize+1))
+	// The pipeline has already read the body through the guard's limit.
+	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return resp.StatusCode, nil, fmt.Errorf("reading response: %w", err)
-	}
-	if len(body) > graphMaxBodySize {
-		return resp.StatusCode, nil, fmt.Errorf("response larger than %d bytes", graphMaxBodySize)
 	}
 	return resp.StatusCode, body, nil
 }
@@ -112,8 +110,8 @@ type graphPage struct {
 	NextLink string            `json:"@odata.nextLink"`
 }
 
-// list follows @odata.nextLink (verbatim, same host only, resending headers)
-// and calls fn for every item.
+// list follows @odata.nextLink (verbatim, same host only, resending headers,
+// at most MaxListPages pages) and calls fn for every item.
 func (g *graphClient) list(ctx context.Context, r graphRequest, fn func(json.RawMessage) error) error {
 	r.method = http.MethodGet
 	r.ok = []int{http.StatusOK}
@@ -123,7 +121,7 @@ func (g *graphClient) list(ctx context.Context, r graphRequest, fn func(json.Raw
 	}
 	for page := 0; ; page++ {
 		if page >= graphMaxPages {
-			return fmt.Errorf("listing %s: more than %d pages", r.path, graphMaxPages)
+			return tooManyPages(r.path)
 		}
 		_, body, err := g.doURL(ctx, r, u)
 		if err != nil {
@@ -146,7 +144,8 @@ func (g *graphClient) list(ctx context.Context, r graphRequest, fn func(json.Raw
 			return fmt.Errorf("listing %s: invalid @odata.nextLink", r.path)
 		}
 		if !strings.EqualFold(next.Host, g.base.Host) || next.Scheme != g.base.Scheme {
-			return fmt.Errorf("listing %s: refusing @odata.nextLink to another host (%s)", r.path, next.Host)
+			return guardFail(ErrForeignHost, fmt.Sprintf("listing %s: refusing @odata.nextLink to another host (%s)", r.path, hostOf(next)),
+				"the Graph endpoint answered with a next-page link elsewhere; check the graph endpoint in the cloud configuration")
 		}
 		u = next.String()
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +25,7 @@ import (
 // non-JSON) are bounded and reported, never followed blindly; credentials are only sent over TLS to the configured
 // endpoints. These tests point pkg/azure at a hostile HTTPS "Azure" (httptest TLS) that serves a real token
 // endpoint and then misbehaves on Graph and ARM, and at a second "elsewhere" server that records whatever reaches it.
+// The guards under test live in guard.go (transport) and graph.go/arm.go (page caps); guard_test.go unit-tests them.
 
 const (
 	hostileTenant = "11111111-1111-1111-1111-111111111111"
@@ -76,11 +77,14 @@ func (e *elsewhere) leaked() []string {
 }
 
 // hostile is the misbehaving Azure. behave answers Graph and ARM requests; identity is served normally unless
-// tokenRedirect is set.
+// tokenRedirect (the token endpoint answers 307 there) or tokenEndpoint (the discovery document names it as the
+// token endpoint) is set.
 type hostile struct {
 	srv           *httptest.Server
 	requests      atomic.Int64
+	tokenRequests atomic.Int64
 	tokenRedirect string
+	tokenEndpoint string
 	behave        func(w http.ResponseWriter, r *http.Request, n int64)
 }
 
@@ -98,9 +102,14 @@ func (h *hostile) serve(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(p, "/.well-known/openid-configuration"):
 		tenant := strings.Split(strings.TrimPrefix(p, "/"), "/")[0]
 		base := h.srv.URL + "/" + tenant
-		writeJSON(w, http.StatusOK, map[string]any{"issuer": base + "/v2.0", "token_endpoint": base + "/oauth2/v2.0/token",
+		token := base + "/oauth2/v2.0/token"
+		if h.tokenEndpoint != "" {
+			token = h.tokenEndpoint
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"issuer": base + "/v2.0", "token_endpoint": token,
 			"authorization_endpoint": base + "/oauth2/v2.0/authorize"})
 	case strings.HasSuffix(p, "/oauth2/v2.0/token"):
+		h.tokenRequests.Add(1)
 		if h.tokenRedirect != "" {
 			w.Header().Set("Location", h.tokenRedirect)
 			w.WriteHeader(http.StatusTemporaryRedirect) // 307: a client that follows re-POSTs the form, secret included
@@ -160,11 +169,11 @@ func noSecretIn(t *testing.T, err error) {
 
 func TestHostileGraphResponsesAreBounded(t *testing.T) {
 	tests := []struct {
-		name      string
-		behave    func(h *hostile, other *elsewhere) func(w http.ResponseWriter, r *http.Request, n int64)
-		wantErr   string
-		maxCalls  int64
-		knownHole string // non-empty: a gap already reported to the lead; skipped unless GALSHARE_KNOWN_BUGS=1
+		name     string
+		behave   func(h *hostile, other *elsewhere) func(w http.ResponseWriter, r *http.Request, n int64)
+		wantErr  string
+		wantIs   error // non-nil: the guard's sentinel the error must wrap
+		maxCalls int64
 	}{
 		{
 			name: "endless paging",
@@ -173,7 +182,7 @@ func TestHostileGraphResponsesAreBounded(t *testing.T) {
 					writeJSON(w, 200, map[string]any{"value": []any{}, "@odata.nextLink": h.srv.URL + "/v1.0/applications?page=" + strconv.FormatInt(n, 10)})
 				}
 			},
-			wantErr: "pages", maxCalls: 60,
+			wantErr: "more than 50 pages", wantIs: azure.ErrTooManyPages, maxCalls: 60,
 		},
 		{
 			name: "nextLink to another host",
@@ -182,7 +191,7 @@ func TestHostileGraphResponsesAreBounded(t *testing.T) {
 					writeJSON(w, 200, map[string]any{"value": []any{}, "@odata.nextLink": other.srv.URL + "/v1.0/applications?steal=1"})
 				}
 			},
-			wantErr: "another host", maxCalls: 2,
+			wantErr: "another host", wantIs: azure.ErrForeignHost, maxCalls: 2,
 		},
 		{
 			name: "huge body",
@@ -199,7 +208,7 @@ func TestHostileGraphResponsesAreBounded(t *testing.T) {
 					_, _ = io.WriteString(w, `"}]}`)
 				}
 			},
-			wantErr: "larger than", maxCalls: 3,
+			wantErr: "larger than", wantIs: azure.ErrResponseTooLarge, maxCalls: 1,
 		},
 		{
 			name: "not JSON",
@@ -218,15 +227,11 @@ func TestHostileGraphResponsesAreBounded(t *testing.T) {
 					http.Redirect(w, r, other.srv.URL+"/v1.0/applications", http.StatusFound)
 				}
 			},
-			wantErr: "", maxCalls: 3,
-			knownHole: "the shared http.Client follows redirects (no CheckRedirect), so a 302 is followed with the bearer token",
+			wantErr: "does not follow redirects", wantIs: azure.ErrRedirect, maxCalls: 1,
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.knownHole != "" && os.Getenv("GALSHARE_KNOWN_BUGS") == "" {
-				t.Skip("known gap, reported to the lead: " + tc.knownHole)
-			}
 			h := newHostile(t)
 			other := newElsewhere(t, true)
 			h.behave = tc.behave(h, other)
@@ -239,6 +244,9 @@ func TestHostileGraphResponsesAreBounded(t *testing.T) {
 			noSecretIn(t, err)
 			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
 				t.Errorf("err = %v, want one mentioning %q", err, tc.wantErr)
+			}
+			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+				t.Errorf("err = %v, want one wrapping %v", err, tc.wantIs)
 			}
 			if err == nil && len(apps) != 0 {
 				t.Errorf("hostile response produced %d applications", len(apps))
@@ -260,12 +268,12 @@ func TestHostileGraphResponsesAreBounded(t *testing.T) {
 func TestHostileARMResponsesAreBounded(t *testing.T) {
 	scope := "/subscriptions/" + hostileSub + "/resourceGroups/rg"
 	tests := []struct {
-		name      string
-		behave    func(h *hostile, other *elsewhere) func(w http.ResponseWriter, r *http.Request, n int64)
-		call      func(ctx context.Context, r azure.Resources) error
-		wantErr   string
-		maxCalls  int64
-		knownHole string
+		name     string
+		behave   func(h *hostile, other *elsewhere) func(w http.ResponseWriter, r *http.Request, n int64)
+		call     func(ctx context.Context, r azure.Resources) error
+		wantErr  string
+		wantIs   error // non-nil: the guard's sentinel the error must wrap
+		maxCalls int64
 	}{
 		{
 			name: "endless role-assignment paging",
@@ -279,8 +287,21 @@ func TestHostileARMResponsesAreBounded(t *testing.T) {
 				_, err := r.ListRoleAssignments(ctx, scope, "p")
 				return err
 			},
-			wantErr: "", maxCalls: 200,
-			knownHole: "ListRoleAssignments follows the SDK pager's nextLink without a page limit",
+			wantErr: "more than 50 pages", wantIs: azure.ErrTooManyPages, maxCalls: 50,
+		},
+		{
+			name: "endless role-definition paging",
+			behave: func(h *hostile, _ *elsewhere) func(http.ResponseWriter, *http.Request, int64) {
+				return func(w http.ResponseWriter, r *http.Request, n int64) {
+					next := h.srv.URL + scope + "/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01&page=" + strconv.FormatInt(n, 10)
+					writeJSON(w, 200, map[string]any{"value": []any{}, "nextLink": next})
+				}
+			},
+			call: func(ctx context.Context, r azure.Resources) error {
+				_, err := r.ResolveRoleDefinition(ctx, scope, "My Custom Role")
+				return err
+			},
+			wantErr: "more than 50 pages", wantIs: azure.ErrTooManyPages, maxCalls: 50,
 		},
 		{
 			name: "role-assignment nextLink to another host",
@@ -293,8 +314,7 @@ func TestHostileARMResponsesAreBounded(t *testing.T) {
 				_, err := r.ListRoleAssignments(ctx, scope, "p")
 				return err
 			},
-			wantErr: "", maxCalls: 2,
-			knownHole: "the SDK pager follows nextLink to any host and the bearer policy attaches the token to it",
+			wantErr: "another host", wantIs: azure.ErrForeignHost, maxCalls: 1,
 		},
 		{
 			name: "gallery GET not JSON",
@@ -329,8 +349,7 @@ func TestHostileARMResponsesAreBounded(t *testing.T) {
 				_, err := r.GetGallery(ctx, scope+"/providers/Microsoft.Compute/galleries/g")
 				return err
 			},
-			wantErr: "", maxCalls: 3,
-			knownHole: "ARM responses are read whole by the SDK (no body size limit in the pipeline)",
+			wantErr: "larger than", wantIs: azure.ErrResponseTooLarge, maxCalls: 1,
 		},
 		{
 			name: "redirect to another host",
@@ -343,15 +362,11 @@ func TestHostileARMResponsesAreBounded(t *testing.T) {
 				_, err := r.GetGallery(ctx, scope+"/providers/Microsoft.Compute/galleries/g")
 				return err
 			},
-			wantErr: "", maxCalls: 3,
-			knownHole: "the shared http.Client follows redirects (no CheckRedirect), so a 307 is followed with the bearer token",
+			wantErr: "does not follow redirects", wantIs: azure.ErrRedirect, maxCalls: 1,
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.knownHole != "" && os.Getenv("GALSHARE_KNOWN_BUGS") == "" {
-				t.Skip("known gap, reported to the lead: " + tc.knownHole)
-			}
 			h := newHostile(t)
 			other := newElsewhere(t, true)
 			h.behave = tc.behave(h, other)
@@ -368,6 +383,9 @@ func TestHostileARMResponsesAreBounded(t *testing.T) {
 			} else if tc.wantErr != "" && !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("err = %v, want one mentioning %q", err, tc.wantErr)
 			}
+			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+				t.Errorf("err = %v, want one wrapping %v", err, tc.wantIs)
+			}
 			if ctx.Err() != nil {
 				t.Errorf("not bounded: still running after 20 s (%d requests)", h.requests.Load())
 			}
@@ -382,29 +400,46 @@ func TestHostileARMResponsesAreBounded(t *testing.T) {
 	}
 }
 
-// TestHostileTokenRedirectKeepsSecret: a token endpoint that answers 307 to another host must not make galshare
-// re-send its client secret there (over TLS or, worse, plain HTTP).
+// TestHostileTokenRedirectKeepsSecret: a token endpoint that answers 307 to another host, or an authority whose
+// discovery document names a token endpoint on another host, must not make galshare send its client secret there
+// (over TLS or, worse, plain HTTP). The sign-in fails with an error saying why; Graph is never called.
 func TestHostileTokenRedirectKeepsSecret(t *testing.T) {
-	for _, tlsOther := range []bool{true, false} {
-		t.Run(fmt.Sprintf("tls=%v", tlsOther), func(t *testing.T) {
-			if os.Getenv("GALSHARE_KNOWN_BUGS") == "" {
-				t.Skip("known gap, reported to the lead: the token request follows a 307 to another host with the client secret")
-			}
-			h := newHostile(t)
-			other := newElsewhere(t, tlsOther)
-			h.tokenRedirect = other.srv.URL + "/steal/oauth2/v2.0/token"
-			h.behave = func(w http.ResponseWriter, r *http.Request, n int64) {
-				writeJSON(w, 200, map[string]any{"value": []any{}})
-			}
-			d, err := h.connector(t).Directory(hostileCtx(t), hostileTenant)
-			if err == nil {
-				_, err = d.ListApplicationsByTag(hostileCtx(t), "x")
-			}
-			noSecretIn(t, err)
-			if l := other.leaked(); len(l) > 0 {
-				t.Errorf("the client secret was re-sent to a host outside the cloud config: %v", l)
-			}
-		})
+	for _, mode := range []string{"redirect", "discovery"} {
+		for _, tlsOther := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/tls=%v", mode, tlsOther), func(t *testing.T) {
+				h := newHostile(t)
+				other := newElsewhere(t, tlsOther)
+				wantErr := "does not follow redirects"
+				if mode == "redirect" {
+					h.tokenRedirect = other.srv.URL + "/steal/oauth2/v2.0/token"
+				} else {
+					h.tokenEndpoint = other.srv.URL + "/steal/oauth2/v2.0/token"
+					wantErr = "another host"
+				}
+				h.behave = func(w http.ResponseWriter, r *http.Request, n int64) {
+					writeJSON(w, 200, map[string]any{"value": []any{}})
+				}
+				d, err := h.connector(t).Directory(hostileCtx(t), hostileTenant)
+				if err == nil {
+					_, err = d.ListApplicationsByTag(hostileCtx(t), "x")
+				}
+				noSecretIn(t, err)
+				if err == nil || !strings.Contains(err.Error(), wantErr) {
+					t.Errorf("err = %v, want a sign-in failure mentioning %q", err, wantErr)
+				}
+				var ae *azure.Error
+				if !errors.As(err, &ae) || ae.Kind != azure.KindAuthFailed {
+					t.Errorf("err = %#v, want an *azure.Error of KindAuthFailed", err)
+				}
+				if l := other.leaked(); len(l) > 0 {
+					t.Errorf("the client secret was re-sent to a host outside the cloud config: %v", l)
+				}
+				if n := h.requests.Load(); n != 0 {
+					t.Errorf("%d Graph requests without a token", n)
+				}
+				t.Logf("result: %v (token requests %d, elsewhere %v)", err, h.tokenRequests.Load(), other.hits)
+			})
+		}
 	}
 }
 
