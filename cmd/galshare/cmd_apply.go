@@ -182,6 +182,8 @@ func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Con
 	// itself when its secret has been delivered.
 	ropts, done := az.refreshOptions(a, conn, m)
 	defer done()
+	// destroy's deletions get the same rights preflight as plan --destroy.
+	ropts.Destroy = destroy
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
 	if err != nil {
 		return nil, false, refreshError(a.stderr, err)

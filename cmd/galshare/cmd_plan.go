@@ -23,6 +23,7 @@ type planFlags struct {
 	destroy          bool
 	targets          []string
 	showUnchanged    bool
+	noPreflight      bool
 }
 
 func newPlanCmd(a *app) *cobra.Command {
@@ -47,8 +48,16 @@ the administrator's consent and role grant by signing in as the app itself,
 with the secret apply delivered (file delivery), so the next plan or apply
 sees what the human did.
 
+Before apply starts, plan checks that the operator may make the writes it
+plans (preflight): its Microsoft Graph application permissions in each
+tenant with a Graph write, and its effective Azure permissions
+(Microsoft.Authorization/permissions) at each scope with a role-assignment
+write. A write the operator lacks the right for is blocked (exit 3), naming
+the permission, the tenant, the scope and the role to grant.
+
 plan never writes to Azure and works with read-only credentials, so it is
-safe as a CI dry-run. --out saves the plan (no secret in it) for
+safe as a CI dry-run (with --no-preflight, or the preflight blocks every
+write such credentials cannot make). --out saves the plan (no secret in it) for
 "galshare apply PLANFILE" and "galshare show PLANFILE".
 
 Exit codes: 0 success (no changes, or changes without --detailed-exitcode),
@@ -73,6 +82,7 @@ action (takes precedence over 2).`,
 	fs.BoolVar(&f.destroy, "destroy", false, "plan the removal of everything galshare created for this manifest")
 	fs.StringArrayVar(&f.targets, "target", nil, "limit the plan to this address and what it depends on (repeatable)")
 	fs.BoolVar(&f.showUnchanged, "show-unchanged", false, "also list objects that need no change (text format)")
+	fs.BoolVar(&f.noPreflight, "no-preflight", false, "do not check the operator's write rights (for a read-only CI dry-run)")
 	az.register(cmd)
 	return cmd
 }
@@ -128,6 +138,7 @@ func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifest
 
 	ropts, done := az.refreshOptions(a, conn, m)
 	defer done()
+	ropts.Destroy, ropts.NoPreflight = f.destroy, f.noPreflight
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
 	if err != nil {
 		return refreshError(a.stderr, err)

@@ -193,6 +193,10 @@ func (s *Server) dispatchARM(c *armCtx) armResult {
 		if m == http.MethodGet {
 			return s.listRoleAssignments(c)
 		}
+	case rkPermissions:
+		if m == http.MethodGet {
+			return s.listPermissions(c)
+		}
 	case rkRoleAssignment:
 		switch m {
 		case http.MethodGet:

@@ -30,6 +30,7 @@ const (
 	rkSharedImage
 	rkSharedVersions
 	rkSharedVersion
+	rkPermissions
 )
 
 // armRouteNames are the stats/fault labels of each route kind (prefixed with the method by armRouteLabel).
@@ -58,6 +59,7 @@ var armRouteNames = map[armRouteKind]string{
 	rkSharedImage:     "sharedImage",
 	rkSharedVersions:  "sharedImageVersions",
 	rkSharedVersion:   "sharedImageVersion",
+	rkPermissions:     "permissions",
 }
 
 // armRoute is a parsed ARM path. Names keep the caller's spelling; matching is case-insensitive.
@@ -109,6 +111,8 @@ func parseARMPath(path string) armRoute {
 				rt.Kind = rkRoleDefinitions
 			case len(rest) == 2 && eq(rest[0], "roleDefinitions"):
 				rt.Kind, rt.Name = rkRoleDefinition, rest[1]
+			case len(rest) == 1 && eq(rest[0], "permissions"):
+				rt.Kind = rkPermissions
 			default:
 				return armRoute{Sub: rt.Sub}
 			}
@@ -213,7 +217,7 @@ func (k armRouteKind) apiFamily() apiFamily {
 		return apiSubscriptions
 	case rkResourceGroups, rkResourceGroup:
 		return apiResources
-	case rkRoleAssignments, rkRoleAssignment, rkRoleDefinitions, rkRoleDefinition:
+	case rkRoleAssignments, rkRoleAssignment, rkRoleDefinitions, rkRoleDefinition, rkPermissions:
 		return apiAuthorization
 	case rkGalleriesInSub, rkGalleriesInRG, rkGallery, rkGalleryShare, rkImages, rkImage, rkVersions, rkVersion,
 		rkOperation, rkSharedGalleries, rkSharedGallery, rkSharedImages, rkSharedImage, rkSharedVersions, rkSharedVersion:

@@ -99,6 +99,7 @@ func Build(m *spec.Manifest, snap *Snapshot, st *state.State, opts Options) (*Pl
 		b.toDestroy()
 	}
 	b.linkDeletes()
+	b.checkRights()
 	b.propagateBlocked()
 	for _, c := range b.changes {
 		if c.Action == Blocked && c.Reason == "" && c.Blocked != nil {

@@ -276,13 +276,11 @@ func (b *builder) planAssignment(c *Change, role string, manual bool, manualWhy 
 		block("could not read role assignments at " + want.Scope + ": " + note)
 		return
 	}
-	var match *azure.RoleAssignment
-	for i, ra := range list.Assignments {
-		if strings.EqualFold(ra.RoleDefinitionGUID, want.RoleGUID) {
-			match = &list.Assignments[i]
-			break
-		}
+	recID := ""
+	if inState {
+		recID = rec.ID
 	}
+	match := pickAssignment(list.Assignments, want, recID)
 	if match == nil {
 		if manual {
 			block(manualWhy)
@@ -370,4 +368,37 @@ func (b *builder) desiredAddress(a Address) bool {
 		}
 	}
 	return false
+}
+
+// pickAssignment chooses which of the live assignments granting the wanted
+// role to adopt. An admin may have made a duplicate by hand (same role,
+// principal and scope under another name); adopting whichever is listed first
+// would let destroy leave galshare's own assignment behind. So it prefers, in
+// order: the ID recorded in state, galshare's deterministic name, galshare's
+// marker description, then any other (the first listed). Nil when none
+// grants the role.
+func pickAssignment(list []azure.RoleAssignment, want *RoleAssignmentPayload, stateID string) *azure.RoleAssignment {
+	name := azure.RoleAssignmentName(want.Scope, want.PrincipalID, want.RoleGUID)
+	best, bestRank := -1, 0
+	for i, ra := range list {
+		if !strings.EqualFold(ra.RoleDefinitionGUID, want.RoleGUID) {
+			continue
+		}
+		rank := 1
+		switch {
+		case stateID != "" && IDKey(ra.ID) == IDKey(stateID):
+			rank = 4
+		case strings.EqualFold(ra.Name, name):
+			rank = 3
+		case want.Description != "" && ra.Description == want.Description:
+			rank = 2
+		}
+		if rank > bestRank {
+			best, bestRank = i, rank
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	return &list[best]
 }

@@ -522,6 +522,53 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
+			name: "hand-made duplicate grant listed first: destroy deletes galshare's recorded one",
+			m:    quickstart,
+			snap: func() *Snapshot {
+				s := convergedWorld()
+				own := s.Assignments[AssignmentsKey(vmRG, spFabObj)].Assignments[0]
+				hand := liveRA(vmRG, contribG, spFabObj, "00000000-0000-0000-0000-0000000000ff", true) // even with the marker copied
+				s.Assignments[AssignmentsKey(vmRG, spFabObj)] = AssignmentsObs{Obs: Obs{Status: Found},
+					Assignments: []azure.RoleAssignment{hand, own}}
+				return s
+			},
+			st:   convergedState,
+			opts: Options{Destroy: true},
+			check: func(t *testing.T, p *Plan) {
+				c := mustChange(p, roleFab)
+				if c.Action != Delete || c.RoleAssignment.ExistingID != raID(vmRG, "22220000-0000-0000-0000-00000000000b") {
+					t.Errorf("%s = %s of %q; want delete of the recorded assignment", roleFab, c.Action, c.RoleAssignment.ExistingID)
+				}
+			},
+		},
+		{
+			name: "lost state, hand-made duplicate listed first: adopt galshare's deterministic name as created",
+			m:    quickstart,
+			snap: func() *Snapshot {
+				s := convergedWorld()
+				own := liveRA(vmRG, contribG, spFabObj, azure.RoleAssignmentName(vmRG, spFabObj, contribG), false)
+				hand := liveRA(vmRG, contribG, spFabObj, "00000000-0000-0000-0000-0000000000ff", false)
+				s.Assignments[AssignmentsKey(vmRG, spFabObj)] = AssignmentsObs{Obs: Obs{Status: Found},
+					Assignments: []azure.RoleAssignment{hand, own}}
+				marked := liveRA(galleryID, readerG, spPubObj, "00000000-0000-0000-0000-0000000000fe", true)
+				other := liveRA(galleryID, readerG, spPubObj, "00000000-0000-0000-0000-0000000000fd", false)
+				s.Assignments[AssignmentsKey(galleryID, spPubObj)] = AssignmentsObs{Obs: Obs{Status: Found},
+					Assignments: []azure.RoleAssignment{other, marked}}
+				return s
+			},
+			st: func() *state.State { return nil },
+			check: func(t *testing.T, p *Plan) {
+				c := mustChange(p, roleFab)
+				if want := raID(vmRG, azure.RoleAssignmentName(vmRG, spFabObj, contribG)); c.RoleAssignment.ExistingID != want {
+					t.Errorf("consumer grant adopts %q; want galshare's %q", c.RoleAssignment.ExistingID, want)
+				}
+				g := mustChange(p, "gallery[myGallery].role[Reader]")
+				if g.RoleAssignment.ExistingID != raID(galleryID, "00000000-0000-0000-0000-0000000000fe") || g.Origin != OriginCreated {
+					t.Errorf("gallery role adopts %q (origin %s); want the marked one as created", g.RoleAssignment.ExistingID, g.Origin)
+				}
+			},
+		},
+		{
 			name: "several hand-made apps with the name: blocked, no guess",
 			m:    quickstart,
 			snap: func() *Snapshot {

@@ -10,7 +10,11 @@
 //   - Refresh ([Refresh]), the only part that performs I/O, through the narrow
 //     per-tenant interfaces of pkg/azure, producing a plain [Snapshot] value;
 //   - the diff ([Build]), a pure function of manifest, snapshot and state,
-//     table-tested without a network;
+//     table-tested without a network. Refresh's last phase, the write
+//     preflight, builds once to learn which writes the plan holds and reads
+//     the operator's rights for them only (Graph token roles, ARM effective
+//     permissions) into the snapshot; Build then blocks each write the
+//     operator lacks the right for, naming it (preflight.go);
 //   - the renderers (text, JSON, markdown) and the saved-plan file format.
 //
 // The planner never writes to Azure and never holds a secret value: before

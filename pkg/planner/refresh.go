@@ -45,6 +45,12 @@ type RefreshOptions struct {
 	Parallelism int
 	// Now stamps the snapshot (zero: time.Now()).
 	Now time.Time
+	// Destroy tells the write preflight that the plan will be a --destroy
+	// plan, so it checks the rights its deletions need.
+	Destroy bool
+	// NoPreflight skips the write preflight (its reads of the operator's
+	// rights); Build then checks no write rights.
+	NoPreflight bool
 }
 
 // Refresh reads every live object the manifest and the state imply, with at
@@ -55,7 +61,9 @@ type RefreshOptions struct {
 // publisher tenant, each consumer tenant galshare can sign in to and each
 // tenant state remembers; the principal's role assignments at each scope
 // (only where the principal exists — otherwise the scope's existence); and
-// assignments known only from state, by id.
+// assignments known only from state, by id. Last, for the writes a plan
+// from these reads would make, it reads the operator's rights (see
+// refresher.preflight).
 //
 // A 403 is recorded (Build turns it into a blocked action naming the missing
 // right); a manual or credential-less tenant is not read. Any other failure
@@ -107,6 +115,11 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 	// existence where the principal does not exist yet.
 	r.readScopes()
 	r.wg.Wait()
+
+	// Phase 4: the write preflight, only for the writes the plan will hold.
+	if !opts.NoPreflight && len(r.errs) == 0 && ctx.Err() == nil {
+		r.preflight(opts.Destroy, now)
+	}
 
 	r.snap.Calls = r.calls
 	if err := ctx.Err(); err != nil {

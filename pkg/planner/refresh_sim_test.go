@@ -27,9 +27,13 @@ func TestSimQuickstart(t *testing.T) {
 		t.Errorf("plan wrote to Azure: %+v", stats)
 	}
 	// 1 GET app by uniqueName, 2 lists (tag, displayName), 1 gallery,
-	// 1 image version, 1 consumer resource group.
-	if got := apiCalls(stats); got != 6 || snap.Calls != 6 {
-		t.Errorf("empty-world refresh made %d API calls (snapshot says %d), want 6: %v", got, snap.Calls, stats.Routes)
+	// 1 image version, 1 consumer resource group, and the write preflight's
+	// 2 effective-permission reads (the gallery, vm-rg).
+	if got := apiCalls(stats); got != 8 || snap.Calls != 8 || stats.Routes["GET permissions"] != 2 {
+		t.Errorf("empty-world refresh made %d API calls (snapshot says %d), want 8: %v", got, snap.Calls, stats.Routes)
+	}
+	if p.IsBlocked() {
+		t.Errorf("the seeded operators hold every right, yet the plan is blocked: %v", actions(p))
 	}
 	t.Logf("quickstart empty world: %d API calls, %d in total with sign-in: %v", apiCalls(stats), stats.Total, stats.Routes)
 
@@ -48,8 +52,9 @@ func TestSimQuickstart(t *testing.T) {
 			t.Errorf("%s: %s adopt=%v origin=%s; want a no-op adoption as created", c.Address, c.Action, c.Adopt, c.Origin)
 		}
 	}
-	// 1 app, 1 gallery, 1 version, 2 SPs, 2 assignment lists.
-	if got := apiCalls(stats); got != 7 || stats.Writes != 0 {
+	// 1 app, 1 gallery, 1 version, 2 SPs, 2 assignment lists; no write, so
+	// no preflight read.
+	if got := apiCalls(stats); got != 7 || stats.Writes != 0 || stats.Routes["GET permissions"] != 0 {
 		t.Errorf("converged refresh made %d API calls, %d writes; want 7, 0: %v", got, stats.Writes, stats.Routes)
 	}
 	t.Logf("quickstart converged: %d API calls, %d in total: %v", apiCalls(stats), stats.Total, stats.Routes)
@@ -193,8 +198,10 @@ func TestSimTwentyConsumersCallCount(t *testing.T) {
 	if s := p.Summary(); s.Add != 4+2*20 || p.IsBlocked() {
 		t.Errorf("summary %+v: %v", s, actions(p))
 	}
-	// app (3 lookups) + gallery + version + one resource-group check per consumer.
-	if got, want := apiCalls(stats), int64(3+1+1+20); got != want || stats.Writes != 0 {
+	// app (3 lookups) + gallery + version + one resource-group check per
+	// consumer, + the preflight's effective permissions at the gallery and
+	// each consumer's resource group.
+	if got, want := apiCalls(stats), int64(3+1+1+20+21); got != want || stats.Writes != 0 {
 		t.Errorf("empty world: %d API calls, %d writes; want %d, 0: %v", got, stats.Writes, want, stats.Routes)
 	}
 	t.Logf("20 consumers, empty world: %d API calls, %d with sign-in", apiCalls(stats), stats.Total)
@@ -226,9 +233,23 @@ func TestSimReadOnlyCredentials(t *testing.T) {
 	}
 	e := startSim(t, seed, nil)
 	m := loadManifest(t, "quickstart")
-	p, _, stats := e.plan(t, m, nil, Options{})
+	p, _, stats := e.planWith(t, m, nil, RefreshOptions{NoPreflight: true}, Options{})
 	if p.IsBlocked() || p.Summary().Add != 6 || stats.Writes != 0 {
 		t.Errorf("read-only plan: blocked=%v summary=%+v writes=%d: %v", p.IsBlocked(), p.Summary(), stats.Writes, actions(p))
+	}
+	// With the preflight, every write such credentials cannot make is blocked.
+	p, _, stats = e.plan(t, m, nil, Options{})
+	if s := p.Summary(); s.Add != 0 || s.Blocked != 6 || stats.Writes != 0 {
+		t.Errorf("read-only plan with preflight: summary=%+v writes=%d: %v", s, stats.Writes, actions(p))
+	}
+	for addr, want := range map[string]string{
+		"app.myGalleryApp":                "Application.ReadWrite.All or Application.ReadWrite.OwnedBy",
+		"sp[fabrikam]":                    "Application.ReadWrite.All",
+		"gallery[myGallery].role[Reader]": "Microsoft.Authorization/roleAssignments/write at /subscriptions/aaaaaaaa",
+	} {
+		if c := mustChange(p, addr); c.Blocked == nil || !strings.Contains(c.Blocked.Why, want) {
+			t.Errorf("%s = %s %+v; want blocked naming %q", addr, c.Action, c.Blocked, want)
+		}
 	}
 }
 

@@ -74,8 +74,14 @@ func loadManifest(t *testing.T, name string) *spec.Manifest {
 // snapshot and the simulator's counts for the refresh alone.
 func (e *simEnv) plan(t *testing.T, m *spec.Manifest, st *state.State, opts Options) (*Plan, *Snapshot, azsim.Stats) {
 	t.Helper()
+	return e.planWith(t, m, st, RefreshOptions{Destroy: opts.Destroy}, opts)
+}
+
+// planWith is plan with explicit refresh options.
+func (e *simEnv) planWith(t *testing.T, m *spec.Manifest, st *state.State, ropts RefreshOptions, opts Options) (*Plan, *Snapshot, azsim.Stats) {
+	t.Helper()
 	e.sim.ResetStats()
-	snap, err := Refresh(t.Context(), m, st, e.conn, RefreshOptions{})
+	snap, err := Refresh(t.Context(), m, st, e.conn, ropts)
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
 	}

@@ -114,9 +114,38 @@ type Snapshot struct {
 	Scopes map[string]ScopeObs
 	// Tenants by TenantKey.
 	Tenants map[string]TenantObs
+	// GraphRights by TenantKey: the operator's Microsoft Graph application
+	// permissions, read by the write preflight for tenants with planned
+	// Graph writes.
+	GraphRights map[string]GraphRightsObs
+	// ARMRights by RightsKey(tenant, scope): the operator's effective ARM
+	// permissions, read by the write preflight at each scope with a planned
+	// role-assignment write.
+	ARMRights map[string]ARMRightsObs
 	// Calls counts the API calls refresh made, for tests and the report.
 	Calls int
 }
+
+// GraphRightsObs is what the write preflight learnt of the operator's
+// Graph application permissions in one tenant. Found with Known false means
+// the token lists no app roles because it is a user's (delegated) token:
+// Build then checks nothing.
+type GraphRightsObs struct {
+	Obs
+	Known bool
+	Roles []string
+}
+
+// ARMRightsObs is the operator's effective permissions at one scope
+// (GET {scope}/providers/Microsoft.Authorization/permissions).
+type ARMRightsObs struct {
+	Obs
+	Permissions []azure.Permission
+}
+
+// RightsKey keys the operator's effective permissions at one scope of a
+// tenant.
+func RightsKey(tenant, scope string) string { return TenantKey(tenant) + "|" + IDKey(scope) }
 
 // NewSnapshot returns an empty snapshot with its maps allocated.
 func NewSnapshot() *Snapshot {
@@ -128,6 +157,8 @@ func NewSnapshot() *Snapshot {
 		Versions:        map[string]VersionObs{},
 		Scopes:          map[string]ScopeObs{},
 		Tenants:         map[string]TenantObs{},
+		GraphRights:     map[string]GraphRightsObs{},
+		ARMRights:       map[string]ARMRightsObs{},
 	}
 }
 
