@@ -14,9 +14,9 @@
 //   - executor.go, act_*.go: the actions (app, password, service principal,
 //     role assignment, wait), which apply one planned change through
 //     pkg/azure and record the result in pkg/state as it lands, with a
-//     journal entry written before every write call (record.go). Creates
-//     wait until reads see the new object (visible.go), so the next plan does
-//     not see it as missing.
+//     journal entry written before every write call (record.go). Entra
+//     creates wait until reads see the new object (visible.go), so the next
+//     plan does not see it as missing.
 //   - deliver.go: the only place a secret value is written — its delivery
 //     file (0600, atomic) — before the state write; act_password.go removes
 //     a password whose delivery failed and settles passwords an interrupted

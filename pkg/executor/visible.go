@@ -11,9 +11,12 @@ import (
 // Entra and ARM replicate asynchronously: right after a create, reads can
 // still answer 404 (azure-api.md §5). A plan made in that window would see
 // the new object as missing and plan it again — for a password, a duplicate.
-// So, like terraform-provider-azuread, each create waits until a read sees
-// the new object before the action counts as done. These are reads only, and
-// they stop at the first success.
+// So, like terraform-provider-azuread, each Entra create (app, password,
+// service principal) waits until a read sees the new object before the
+// action counts as done. These are reads only, and they stop at the first
+// success. Role assignments are ARM objects whose PUT answer is
+// authoritative and whose name is deterministic: they are not read back
+// (see createRoleAssignment).
 
 // errNotVisibleYet is what a read that does not show the new object yet
 // returns; it is classified as not-found so retryableAfterCreate retries it.
@@ -50,14 +53,6 @@ func (r *run) awaitPassword(ctx context.Context, c *planner.Change, dir azure.Di
 func (r *run) awaitServicePrincipal(ctx context.Context, c *planner.Change, dir azure.Directory, appID string) error {
 	return r.retry(ctx, c, true, "GET servicePrincipal (until visible)", func(ctx context.Context) error {
 		_, err := dir.GetServicePrincipal(ctx, appID)
-		return err
-	})
-}
-
-// awaitRoleAssignment waits until the new assignment is readable by id.
-func (r *run) awaitRoleAssignment(ctx context.Context, c *planner.Change, res azure.Resources, id string) error {
-	return r.retry(ctx, c, true, "GET roleAssignment (until visible)", func(ctx context.Context) error {
-		_, err := res.GetRoleAssignment(ctx, id)
 		return err
 	})
 }

@@ -14,9 +14,11 @@ import (
 // PlanFileKind tags a saved plan so other JSON files are refused early.
 const PlanFileKind = "galshare-plan"
 
-// MaxPlanFileSize bounds what ReadPlanFile accepts; a plan for hundreds of
-// consumers is a few hundred KiB.
-const MaxPlanFileSize = 16 << 20
+// MaxPlanFileSize bounds what ReadPlanFile accepts, so a wrong or hostile
+// file cannot make it allocate without limit. A plan costs about 2.8 KB per
+// consumer (10,000 consumers: 28 MB), so 128 MiB fits a 20,000-consumer
+// plan (56 MB) with more than 2× margin.
+const MaxPlanFileSize = 128 << 20
 
 // ErrPlanFile is wrapped by every ReadPlanFile/ParsePlanFile failure about
 // the file's content (as opposed to I/O), so the CLI can say "not a usable

@@ -148,3 +148,26 @@ func TestParsePlanFileMutations(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanFileSizeLimit pins the plan-file limit: it fits a
+// 20,000-consumer plan (~2.8 KB per consumer) with 2× margin, and a file
+// one byte over it is refused before it is decoded.
+func TestPlanFileSizeLimit(t *testing.T) {
+	if need := 20_000 * 2_800; 2*need > MaxPlanFileSize {
+		t.Errorf("MaxPlanFileSize %d leaves less than 2× margin over a 20,000-consumer plan (%d bytes)", MaxPlanFileSize, need)
+	}
+	path := filepath.Join(t.TempDir(), "big.json")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A sparse file: reading it costs no disk, only the limited read.
+	if err := f.Truncate(MaxPlanFileSize + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = ReadPlanFile(path)
+	if !errors.Is(err, ErrPlanFile) || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("ReadPlanFile(oversized) = %v, want %v (larger than)", err, ErrPlanFile)
+	}
+}

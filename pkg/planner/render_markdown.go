@@ -132,14 +132,9 @@ func markdownLines(p *Plan) ([]string, []Address) {
 		add(Address{}, "")
 	}
 
+	byTenant := changesByTenant(p, false)
 	for _, t := range p.Tenants {
-		var cs []*Change
-		for i := range p.Changes {
-			c := &p.Changes[i]
-			if strings.EqualFold(c.Tenant, t.ID) && visible(c, false) {
-				cs = append(cs, c)
-			}
-		}
+		cs := byTenant[tenantKey(t.ID)]
 		if len(cs) == 0 {
 			continue
 		}

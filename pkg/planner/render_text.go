@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"slices"
@@ -70,17 +71,19 @@ func visible(c *Change, showNoOps bool) bool {
 // RenderText writes the Terraform-like plan for people: changes grouped by
 // tenant in dependency order, with reasons, the attributes that change, the
 // exact URLs and commands of blocked actions, and the summary line.
+//
+// The summary line is printed first as well as last: with thousands of
+// changes people need it before the list, while scripts and tests (like
+// Terraform's users) read the last line.
 func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
-	tw := &textWriter{w: w, color: opts.Color}
+	// One buffered writer: a plan of 10,000 consumers is ~100,000 lines,
+	// which unbuffered would be as many write calls.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	tw := &textWriter{w: bw, color: opts.Color}
 	tw.header(p)
+	byTenant := changesByTenant(p, opts.ShowNoOps)
 	for _, t := range p.Tenants {
-		var cs []*Change
-		for i := range p.Changes {
-			c := &p.Changes[i]
-			if strings.EqualFold(c.Tenant, t.ID) && visible(c, opts.ShowNoOps) {
-				cs = append(cs, c)
-			}
-		}
+		cs := byTenant[tenantKey(t.ID)]
 		if len(cs) == 0 {
 			continue
 		}
@@ -93,8 +96,30 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 			tw.change(c)
 		}
 	}
-	tw.summary(p)
+	tw.summary(p, true)
+	if tw.err == nil {
+		tw.err = bw.Flush()
+	}
 	return tw.err
+}
+
+// tenantKey is the case-insensitive grouping key of a tenant ID (tenant IDs
+// and domains compare case-insensitively).
+func tenantKey(id string) string { return strings.ToLower(id) }
+
+// changesByTenant groups the changes to list by tenant in one pass, in plan
+// (dependency) order within each tenant, so rendering is linear in the plan
+// rather than tenants × changes.
+func changesByTenant(p *Plan, showNoOps bool) map[string][]*Change {
+	m := make(map[string][]*Change, len(p.Tenants))
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if visible(c, showNoOps) {
+			k := tenantKey(c.Tenant)
+			m[k] = append(m[k], c)
+		}
+	}
+	return m
 }
 
 type textWriter struct {
@@ -136,6 +161,9 @@ func (tw *textWriter) header(p *Plan) {
 	if !p.HasChanges() && !p.IsBlocked() {
 		return
 	}
+	// The summary first too (see RenderText); the closing one stays last.
+	tw.printf("\n")
+	tw.summary(p, false)
 	used := map[string]string{}
 	var order []string
 	for i := range p.Changes {
@@ -318,12 +346,19 @@ func ExtraLine(p *Plan) string {
 	return "Also " + strings.Join(parts, ", ") + "."
 }
 
-func (tw *textWriter) summary(p *Plan) {
+// summary writes the blocked warning, the extra counts and the summary
+// line. last puts the summary line last (the end of the rendering, where
+// scripts read it); otherwise it comes first (the top of the rendering,
+// where people look).
+func (tw *textWriter) summary(p *Plan, last bool) {
 	line := SummaryLine(p)
 	if p.HasChanges() || p.IsBlocked() {
 		line = tw.paint(ansiBold, line)
 	} else {
 		line = tw.paint(ansiGreen, line)
+	}
+	if !last {
+		tw.printf("%s\n", line)
 	}
 	if p.IsBlocked() {
 		tw.printf("%s\n", tw.paint(ansiRed, "Blocked: a human must act first (see the \"!\" entries); everything else can be applied."))
@@ -331,5 +366,7 @@ func (tw *textWriter) summary(p *Plan) {
 	if x := ExtraLine(p); x != "" {
 		tw.printf("%s\n", x)
 	}
-	tw.printf("%s\n", line)
+	if last {
+		tw.printf("%s\n", line)
+	}
 }

@@ -62,7 +62,7 @@ func readManifest(path string) ([]byte, *Diagnostic) {
 		return nil, fileErr("this is a directory, not a manifest file", "name the YAML file, e.g. "+path+"/quickstart.yaml")
 	}
 	if st.Mode().IsRegular() && st.Size() > MaxManifestBytes {
-		return nil, fileErr(fmt.Sprintf("the manifest is %d bytes; the limit is %d (1 MiB)", st.Size(), MaxManifestBytes),
+		return nil, fileErr(fmt.Sprintf("the manifest is %d bytes; the limit is %d (%d MiB)", st.Size(), MaxManifestBytes, MaxManifestMiB),
 			"split it into several manifests")
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxManifestBytes+1))
@@ -70,7 +70,7 @@ func readManifest(path string) ([]byte, *Diagnostic) {
 		return nil, fileErr(fmt.Sprintf("the file cannot be read: %v", err), "")
 	}
 	if len(data) > MaxManifestBytes {
-		return nil, fileErr(fmt.Sprintf("the manifest is larger than the limit of %d bytes (1 MiB)", MaxManifestBytes),
+		return nil, fileErr(fmt.Sprintf("the manifest is larger than the limit of %d bytes (%d MiB)", MaxManifestBytes, MaxManifestMiB),
 			"split it into several manifests")
 	}
 	return data, nil

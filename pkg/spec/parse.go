@@ -38,7 +38,7 @@ func Parse(filename string, data []byte) (m *Manifest, diags Diagnostics) {
 		return nil, sorted(diags)
 	}
 
-	t := newTree(filename)
+	t := newTree(filename, len(data))
 	value := t.convert(root, "", 0)
 	diags = append(diags, t.diags...)
 	if t.exhausted {
@@ -114,7 +114,7 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 func decodeYAML(file string, data []byte) (*yaml.Node, Diagnostics) {
 	if len(data) > MaxManifestBytes {
 		return nil, Diagnostics{fileError(file, CodeFile,
-			fmt.Sprintf("the manifest is %d bytes; the limit is %d (1 MiB)", len(data), MaxManifestBytes),
+			fmt.Sprintf("the manifest is %d bytes; the limit is %d (%d MiB)", len(data), MaxManifestBytes, MaxManifestMiB),
 			"split it into several manifests")}
 	}
 	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {

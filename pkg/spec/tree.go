@@ -20,15 +20,18 @@ type tree struct {
 	vals  Positions // field path → position of its value
 	diags Diagnostics
 	nodes int
-	// exhausted is set once MaxNodes is passed; conversion then stops.
+	// maxNodes is the node budget (MaxNodesFor the input size).
+	maxNodes int
+	// exhausted is set once maxNodes is passed; conversion then stops.
 	exhausted bool
 	// reported holds paths already diagnosed here, whose nil value the
 	// schema would otherwise report a second time.
 	reported map[string]bool
 }
 
-func newTree(file string) *tree {
-	return &tree{file: file, keys: Positions{}, vals: Positions{}, reported: map[string]bool{}}
+func newTree(file string, size int) *tree {
+	return &tree{file: file, keys: Positions{}, vals: Positions{}, reported: map[string]bool{},
+		maxNodes: MaxNodesFor(size)}
 }
 
 func (t *tree) errorAt(pos Pos, path, code, summary, hint string) {
@@ -66,10 +69,10 @@ func (t *tree) convert(n *yaml.Node, path string, depth int) any {
 	// paths are built per node, so long keys under many (alias-expanded)
 	// nodes would otherwise cost memory the node count does not see.
 	t.nodes += 1 + len(path)/256
-	if t.nodes > MaxNodes {
+	if t.nodes > t.maxNodes {
 		t.exhausted = true
 		t.errorAt(nodePos(n), shorten(path), CodeAlias,
-			fmt.Sprintf("the manifest expands to more than %d YAML nodes (an alias bomb?)", MaxNodes),
+			fmt.Sprintf("the manifest expands to more than %d YAML nodes (an alias bomb?)", t.maxNodes),
 			"use fewer aliases (*name) and shorter keys; a manifest never needs this many values")
 		return nil
 	}

@@ -42,6 +42,9 @@ type Handle struct {
 	closed   bool
 	inflight sync.WaitGroup
 	hooks    writeHooks
+	// enc keeps each resource's encoding between writes; only the
+	// goroutine currently flushing uses it.
+	enc encoder
 }
 
 // Open locks the state at path and loads it. A missing file is an empty
@@ -162,7 +165,7 @@ func (h *Handle) Update(ctx context.Context, fn func(*State) error) error {
 		return err
 	}
 	next.Version, next.Lineage, next.Serial, next.exists = h.cur.Version, h.cur.Lineage, h.cur.Serial, h.cur.exists
-	h.stamp(next)
+	checked := h.stamp(next)
 	if sameState(next, h.cur) {
 		// Nothing to record: do not bump the serial, which would make
 		// saved plans look stale, and do not create a file for nothing.
@@ -172,7 +175,10 @@ func (h *Handle) Update(ctx context.Context, fn func(*State) error) error {
 	if next.Lineage == "" {
 		next.Lineage = uuid.NewString()
 	}
-	if err := validate(next); err != nil {
+	// Only what fn changed is checked: h.cur was checked when it was
+	// loaded or written, and re-checking every resource on each recorded
+	// action made a run quadratic in the size of the state.
+	if err := validateChanged(next, checked); err != nil {
 		h.mu.Unlock()
 		return fmt.Errorf("state update refused: %w", err)
 	}
@@ -211,7 +217,11 @@ func callLocked(mu *sync.Mutex, fn func(*State) error, s *State) error {
 func (h *Handle) flushLocked(mine chan error) error {
 	batch := h.pending
 	h.pending = nil
-	snap := h.cur.Clone()
+	// A shallow copy suffices: h.cur is never changed in place (Update
+	// replaces it with a new value, fn works on a deep copy), only its
+	// serial and exists flag, which are fields of the copy.
+	cp := *h.cur
+	snap := &cp
 	snap.Serial = h.durable.Serial + 1
 	prevDisk := h.disk
 	h.mu.Unlock()
@@ -254,7 +264,7 @@ func (h *Handle) write(snap *State, prevDisk fs.FileInfo) (fs.FileInfo, bool, er
 	if err := unchanged(h.path, prevDisk); err != nil {
 		return nil, false, err
 	}
-	enc := encode
+	enc := h.enc.encode
 	if h.hooks.encode != nil {
 		enc = h.hooks.encode
 	}
@@ -296,13 +306,16 @@ func unchanged(path string, prev fs.FileInfo) error {
 	return nil
 }
 
-// stamp fills bookkeeping fields of next's resources relative to h.cur.
-func (h *Handle) stamp(next *State) {
+// stamp fills bookkeeping fields of next's resources relative to h.cur. It
+// returns, per resource of next, whether its content is that of the
+// resource of the same address in h.cur (already validated).
+func (h *Handle) stamp(next *State) []bool {
 	now := h.now().UTC()
 	byAddr := make(map[string]int, len(h.cur.Resources))
 	for i, r := range h.cur.Resources {
 		byAddr[r.Address] = i
 	}
+	same := make([]bool, len(next.Resources))
 	for i := range next.Resources {
 		r := &next.Resources[i]
 		j, existed := byAddr[r.Address]
@@ -327,10 +340,14 @@ func (h *Handle) stamp(next *State) {
 		}
 		if !r.sameContent(*prev) {
 			r.UpdatedAt = now
-		} else if r.UpdatedAt.IsZero() {
-			r.UpdatedAt = prev.UpdatedAt
+		} else {
+			same[i] = true
+			if r.UpdatedAt.IsZero() {
+				r.UpdatedAt = prev.UpdatedAt
+			}
 		}
 	}
+	return same
 }
 
 // Close waits for in-flight updates and releases the lock. It is safe to

@@ -49,6 +49,13 @@ func checkJournal(e JournalEntry) error {
 // validate checks a whole state: what a hand edit or a bug could break.
 // It returns every problem found, joined, so one run shows all of them.
 func validate(s *State) error {
+	return validateChanged(s, nil)
+}
+
+// validateChanged is validate, skipping the per-resource checks of the
+// resources marked in checked (already validated, unchanged). The header,
+// duplicate addresses and the journal are always checked.
+func validateChanged(s *State, checked []bool) error {
 	var errs []error
 	if s.Version != CurrentVersion {
 		errs = append(errs, fmt.Errorf("version %d: this galshare writes version %d", s.Version, CurrentVersion))
@@ -70,7 +77,9 @@ func validate(s *State) error {
 	}
 	seen := make(map[string]int, len(s.Resources))
 	for i, r := range s.Resources {
-		if err := checkResource(r); err != nil {
+		if i < len(checked) && checked[i] {
+			// unchanged since it was last validated
+		} else if err := checkResource(r); err != nil {
 			errs = append(errs, fmt.Errorf("resources[%d]: %w", i, err))
 		}
 		if j, dup := seen[r.Address]; dup && r.Address != "" {

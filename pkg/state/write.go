@@ -1,44 +1,16 @@
 package state
 
 import (
-	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 )
 
 // fileMode is the mode of state and backup files: they name tenants,
 // object ids and operators, which is nobody else's business.
 const fileMode = 0o600
-
-// encode renders s in the canonical form: sorted, indented, newline-ended,
-// so state diffs in version control stay small.
-func encode(s *State) ([]byte, error) {
-	// A shallow copy is enough: only the slice order changes.
-	c := *s
-	c.Version = CurrentVersion
-	c.Resources = slices.Clone(s.Resources)
-	c.Journal = slices.Clone(s.Journal)
-	if c.Resources == nil {
-		c.Resources = []Resource{}
-	}
-	if c.Journal == nil {
-		c.Journal = []JournalEntry{}
-	}
-	slices.SortFunc(c.Resources, func(a, b Resource) int { return cmp.Compare(a.Address, b.Address) })
-	slices.SortFunc(c.Journal, func(a, b JournalEntry) int {
-		return cmp.Or(a.StartedAt.Compare(b.StartedAt), cmp.Compare(a.ID, b.ID))
-	})
-	data, err := json.MarshalIndent(&c, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encoding state: %w", err)
-	}
-	return append(data, '\n'), nil
-}
 
 // writeHooks lets tests fail a write at a chosen step. Nil hooks do nothing.
 type writeHooks struct {
