@@ -52,6 +52,21 @@ func buildGalshare(t *testing.T) string {
 	return testBin
 }
 
+// binaryTest prepares a test that drives the galshare binary: it is skipped in
+// short mode, runs in parallel, and gets the module root and the binary.
+func binaryTest(t *testing.T) (root, bin string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs the galshare binary")
+	}
+	t.Parallel()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, buildGalshare(t)
+}
+
 var finalLineRE = regexp.MustCompile(`(?m)^runs=(\d+) converged=(\d+) duplicates=(\d+) orphans=(\d+) leaked_secrets=(\d+) state_mismatches=(\d+)$`)
 
 // TestShortChaos is the seeded short mode of the harness: three full lifecycles (one per example) under the

@@ -58,15 +58,7 @@ func sameFiles(t *testing.T, before, after map[string][]byte) {
 }
 
 func TestSavedPlanFromAnotherManifestOrStateIsRefused(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs the galshare binary")
-	}
-	t.Parallel()
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := buildGalshare(t)
+	root, bin := binaryTest(t)
 	tests := []struct {
 		name string
 		// arrange runs after `plan --out plan.json` and returns the plan file to apply.
@@ -138,15 +130,7 @@ func TestSavedPlanFromAnotherManifestOrStateIsRefused(t *testing.T) {
 }
 
 func TestCorruptStateIsRefusedAndKept(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs the galshare binary")
-	}
-	t.Parallel()
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := buildGalshare(t)
+	root, bin := binaryTest(t)
 	tests := []struct {
 		name  string
 		state string
@@ -188,15 +172,7 @@ func TestCorruptStateIsRefusedAndKept(t *testing.T) {
 // TestConcurrentAppliesOneProceeds: two applies on one state at once — exactly one proceeds, the other fails on
 // the lock naming its owner; with --lock-timeout the second waits and then finds nothing to do.
 func TestConcurrentAppliesOneProceeds(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs the galshare binary")
-	}
-	t.Parallel()
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := buildGalshare(t)
+	root, bin := binaryTest(t)
 	for _, timeout := range []string{"0s", "2m"} {
 		t.Run("lock-timeout="+timeout, func(t *testing.T) {
 			w := newLPWorld(t, bin, root, documentedRights())

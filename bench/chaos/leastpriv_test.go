@@ -127,15 +127,7 @@ func (w *lpWorld) run(args ...string) invocation {
 // TestLeastPrivilegeDocumentedRightsSuffice runs the quickstart's whole lifecycle with operators that hold exactly
 // the rights docs/permissions.md documents.
 func TestLeastPrivilegeDocumentedRightsSuffice(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs the galshare binary")
-	}
-	t.Parallel()
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := buildGalshare(t)
+	root, bin := binaryTest(t)
 	w := newLPWorld(t, bin, root, documentedRights())
 	if inv := w.run("apply", "--auto-approve", "quickstart.yaml"); inv.code != 0 {
 		t.Fatalf("apply with the documented rights: exit %d\n%s%s", inv.code, inv.stdout, inv.stderr)
@@ -155,15 +147,7 @@ func TestLeastPrivilegeDocumentedRightsSuffice(t *testing.T) {
 // missing permission before apply starts (issue 7): a denied read blocks or fails the plan, a missing write right is
 // found by the preflight (exit 3). Apply of that plan then writes nothing the right was needed for.
 func TestLeastPrivilegeMissingRightIsNamed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs the galshare binary")
-	}
-	t.Parallel()
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := buildGalshare(t)
+	root, bin := binaryTest(t)
 	tests := []struct {
 		name   string
 		modify func(*rights)
