@@ -224,18 +224,11 @@ func TestConcurrentAppliesOneProceeds(t *testing.T) {
 // state record), breaks the stale lock with `state unlock` as an operator would, and resumes: the resumed destroy
 // must finish the job — nothing galshare made left in Azure, an empty state, no open journal entry.
 func TestKilledDestroyResumesCleanly(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs the galshare binary")
-	}
-	t.Parallel()
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, bin := binaryTest(t)
 	for _, crash := range []string{"call:1", "call:3", "record:2"} {
 		t.Run(crash, func(t *testing.T) {
 			t.Parallel()
-			w := newLPWorld(t, buildGalshare(t), root, documentedRights())
+			w := newLPWorld(t, bin, root, documentedRights())
 			if inv := w.run("apply", "--auto-approve", "quickstart.yaml"); inv.code != 0 {
 				t.Fatalf("apply: exit %d\n%s", inv.code, inv.stderr)
 			}
@@ -276,18 +269,11 @@ func TestKilledDestroyResumesCleanly(t *testing.T) {
 // scope by hand (another assignment name) after galshare did. Destroy must still remove galshare's own assignment
 // (the deterministic name it recorded) and leave the hand-made one alone, whichever the listing returns first.
 func TestHandMadeDuplicateGrantDoesNotHideGalsharesOwn(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs the galshare binary")
-	}
-	t.Parallel()
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, bin := binaryTest(t)
 	for i := 0; i < 4; i++ { // the hand-made name is random: sorting before or after galshare's
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
-			w := newLPWorld(t, buildGalshare(t), root, documentedRights())
+			w := newLPWorld(t, bin, root, documentedRights())
 			if inv := w.run("apply", "--auto-approve", "quickstart.yaml"); inv.code != 0 {
 				t.Fatalf("apply: exit %d\n%s", inv.code, inv.stderr)
 			}
