@@ -28,14 +28,12 @@ func (s *Server) listPermissions(c *armCtx) armResult {
 	}
 	seen := map[string]bool{}
 	out := []permissionJSON{}
-	for _, k := range sortedAssignmentKeys(a) {
+	keys := sortedAssignmentKeysWhere(a, func(ra *roleAssignment) bool {
+		return strings.EqualFold(ra.PrincipalID, c.caller.ObjectID) && strings.EqualFold(ra.Tenant, c.caller.Tenant) &&
+			scopeContains(ra.Scope, scope)
+	})
+	for _, k := range keys {
 		ra := a.RoleAssignments[k]
-		if !strings.EqualFold(ra.PrincipalID, c.caller.ObjectID) || !strings.EqualFold(ra.Tenant, c.caller.Tenant) {
-			continue
-		}
-		if !scopeContains(ra.Scope, scope) {
-			continue
-		}
 		role, ok := roleByID(ra.RoleDefinitionGUID)
 		if !ok || seen[strings.ToLower(role.ID)] {
 			continue

@@ -1,7 +1,6 @@
 package azsim
 
 import (
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -123,24 +122,42 @@ func (s *Server) listRoleAssignments(c *armCtx) armResult {
 	a := s.arm()
 	tenant := scopeTenant(c)
 	out := []map[string]any{}
-	for _, k := range sortedAssignmentKeys(a) {
-		ra := a.RoleAssignments[k]
-		if strings.EqualFold(ra.Tenant, tenant) && f.matches(ra, c.rt.Scope) {
-			out = append(out, roleAssignmentJSON(ra))
-		}
+	keys := sortedAssignmentKeysWhere(a, func(ra *roleAssignment) bool {
+		return strings.EqualFold(ra.Tenant, tenant) && f.matches(ra, c.rt.Scope)
+	})
+	for _, k := range keys {
+		out = append(out, roleAssignmentJSON(a.RoleAssignments[k]))
 	}
 	return reply(http.StatusOK, page(c, out))
 }
 
 // sortedAssignmentKeys orders assignments by scope then name so lists and pages are stable.
 func sortedAssignmentKeys(a *armWorld) []string {
-	keys := slices.Collect(maps.Keys(a.RoleAssignments))
-	slices.SortFunc(keys, func(x, y string) int {
-		if c := strings.Compare(normScope(a.RoleAssignments[x].Scope), normScope(a.RoleAssignments[y].Scope)); c != 0 {
+	return sortedAssignmentKeysWhere(a, nil)
+}
+
+// sortedAssignmentKeysWhere is sortedAssignmentKeys restricted to the assignments keep accepts (nil: all). It
+// filters before sorting and normalises each scope once, so a request that needs a few of many assignments (one
+// principal's permissions, one scope's list) costs one pass over the world, not a sort of all of it: with a fleet's
+// thousands of assignments the full sort per request made the simulator quadratic.
+func sortedAssignmentKeysWhere(a *armWorld, keep func(*roleAssignment) bool) []string {
+	type entry struct{ key, scope string }
+	entries := make([]entry, 0, len(a.RoleAssignments))
+	for k, ra := range a.RoleAssignments {
+		if keep == nil || keep(ra) {
+			entries = append(entries, entry{k, normScope(ra.Scope)})
+		}
+	}
+	slices.SortFunc(entries, func(x, y entry) int {
+		if c := strings.Compare(x.scope, y.scope); c != 0 {
 			return c
 		}
-		return strings.Compare(x, y)
+		return strings.Compare(x.key, y.key)
 	})
+	keys := make([]string, len(entries))
+	for i, e := range entries {
+		keys[i] = e.key
+	}
 	return keys
 }
 

@@ -15,32 +15,68 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources/v4"
 )
 
 // subscriptionsAPIVersion is the api-version for GET /subscriptions/{id}
 // (armsubscriptions' stable version; that module is not a dependency).
 const subscriptionsAPIVersion = "2022-12-01"
 
+// resourceGroupsAPIVersion is the api-version armresources/v4 uses for GET
+// resourceGroups. CheckScope sends that GET on the tenant's raw client rather
+// than building a ResourceGroupsClient (one more pipeline) per subscription.
+const resourceGroupsAPIVersion = "2025-04-01"
+
 // armResources implements Resources for one tenant with the official SDK
-// clients, created per subscription on first use and cached.
+// clients. Each client is built on first use, not up front: a consumer
+// tenant's plan usually needs only its role-assignments client, and at fleet
+// scale (10k tenants) building every kind for every tenant cost ~86 MB.
+// The role-assignment and role-definition clients share one pipeline (one
+// armauthorization.ClientFactory per tenant, as none of the operations
+// galshare uses depends on the factory's subscription); the compute
+// client is per subscription, as its URLs need it; existence checks and the
+// permissions read share one raw client per tenant.
 type armResources struct {
 	tenant string
 	cred   azcore.TokenCredential
 	opts   *arm.ClientOptions
 
+	authz lazy[*authzClients]
+	raw   lazy[*arm.Client]
+
 	mu   sync.Mutex
 	subs map[string]*subClients
-	raw  *arm.Client
 }
 
-// subClients are the SDK clients for one subscription.
-type subClients struct {
+// authzClients are the tenant's authorization clients, sharing a pipeline.
+type authzClients struct {
 	roles    *armauthorization.RoleAssignmentsClient
 	roleDefs *armauthorization.RoleDefinitionsClient
-	compute  *armcompute.ClientFactory
-	groups   *armresources.ResourceGroupsClient
 }
+
+// subClients are the SDK clients for one subscription, each built lazily.
+type subClients struct {
+	compute lazy[*armcompute.ClientFactory]
+}
+
+// lazy builds a value once, on first use, and remembers the result (error
+// included: building an SDK client fails only on invalid options, which a
+// retry would not fix).
+type lazy[T any] struct {
+	once sync.Once
+	v    T
+	err  error
+}
+
+func (l *lazy[T]) get(build func() (T, error)) (T, error) {
+	l.once.Do(func() { l.v, l.err = build() })
+	return l.v, l.err
+}
+
+// authzSubscription is the subscription id given to the tenant's
+// armauthorization factory: ListForScope, GetByID, Create, DeleteByID and the
+// role-definition list all address their scope or id, never the factory's
+// subscription, which only the unused ListForSubscription-style calls read.
+const authzSubscription = "00000000-0000-0000-0000-000000000000"
 
 var _ Resources = (*armResources)(nil)
 
@@ -58,33 +94,36 @@ func (r *armResources) fail(object, op string, err error) error {
 	return Classify(r.tenant, object, op, err)
 }
 
-// clients returns the SDK clients for the subscription of an ARM id.
-func (r *armResources) clients(subscriptionID string) (*subClients, error) {
+// authorization returns the tenant's role-assignment and role-definition
+// clients, building them on first use.
+func (r *armResources) authorization() (*authzClients, error) {
+	return r.authz.get(func() (*authzClients, error) {
+		f, err := armauthorization.NewClientFactory(authzSubscription, r.cred, r.opts)
+		if err != nil {
+			return nil, err
+		}
+		return &authzClients{roles: f.NewRoleAssignmentsClient(), roleDefs: f.NewRoleDefinitionsClient()}, nil
+	})
+}
+
+// sub returns the (lazily filled) client set of a subscription.
+func (r *armResources) sub(subscriptionID string) *subClients {
 	key := strings.ToLower(subscriptionID)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if c, ok := r.subs[key]; ok {
-		return c, nil
+	c, ok := r.subs[key]
+	if !ok {
+		c = &subClients{}
+		r.subs[key] = c
 	}
-	roles, err := armauthorization.NewRoleAssignmentsClient(subscriptionID, r.cred, r.opts)
-	if err != nil {
-		return nil, err
-	}
-	roleDefs, err := armauthorization.NewRoleDefinitionsClient(r.cred, r.opts)
-	if err != nil {
-		return nil, err
-	}
-	compute, err := armcompute.NewClientFactory(subscriptionID, r.cred, r.opts)
-	if err != nil {
-		return nil, err
-	}
-	groups, err := armresources.NewResourceGroupsClient(subscriptionID, r.cred, r.opts)
-	if err != nil {
-		return nil, err
-	}
-	c := &subClients{roles: roles, roleDefs: roleDefs, compute: compute, groups: groups}
-	r.subs[key] = c
-	return c, nil
+	return c
+}
+
+// compute returns the compute client factory of a subscription.
+func (r *armResources) compute(subscriptionID string) (*armcompute.ClientFactory, error) {
+	return r.sub(subscriptionID).compute.get(func() (*armcompute.ClientFactory, error) {
+		return armcompute.NewClientFactory(subscriptionID, r.cred, r.opts)
+	})
 }
 
 // subscriptionOf returns the subscription id of an ARM scope ("" when none).
@@ -121,7 +160,7 @@ func toRoleAssignment(ra *armauthorization.RoleAssignment) RoleAssignment {
 
 func (r *armResources) ListRoleAssignments(ctx context.Context, scope, principalID string) ([]RoleAssignment, error) {
 	object := "role assignments of " + principalID + " at " + scope
-	c, err := r.clients(subscriptionOf(scope))
+	c, err := r.authorization()
 	if err != nil {
 		return nil, r.fail(object, "LIST roleAssignments", err)
 	}
@@ -152,7 +191,7 @@ func (r *armResources) ListRoleAssignments(ctx context.Context, scope, principal
 }
 
 func (r *armResources) GetRoleAssignment(ctx context.Context, id string) (*RoleAssignment, error) {
-	c, err := r.clients(subscriptionOf(id))
+	c, err := r.authorization()
 	if err != nil {
 		return nil, r.fail(id, "GET roleAssignment", err)
 	}
@@ -173,7 +212,7 @@ func (r *armResources) CreateRoleAssignment(ctx context.Context, spec RoleAssign
 			Message: "scope, principal id and role definition GUID are all required"}
 	}
 	sub := subscriptionOf(spec.Scope)
-	c, err := r.clients(sub)
+	c, err := r.authorization()
 	if err != nil {
 		return nil, false, r.fail(object, op, err)
 	}
@@ -212,7 +251,7 @@ func (r *armResources) CreateRoleAssignment(ctx context.Context, spec RoleAssign
 }
 
 func (r *armResources) DeleteRoleAssignment(ctx context.Context, id string) error {
-	c, err := r.clients(subscriptionOf(id))
+	c, err := r.authorization()
 	if err != nil {
 		return r.fail(id, "DELETE roleAssignment", err)
 	}
@@ -238,11 +277,11 @@ func (r *armResources) GetGallery(ctx context.Context, galleryID string) (*Galle
 	if err != nil {
 		return nil, r.fail(galleryID, op, err)
 	}
-	c, err := r.clients(sub)
+	c, err := r.compute(sub)
 	if err != nil {
 		return nil, r.fail(galleryID, op, err)
 	}
-	resp, err := c.compute.NewGalleriesClient().Get(ctx, rg, name, nil)
+	resp, err := c.NewGalleriesClient().Get(ctx, rg, name, nil)
 	if err != nil {
 		return nil, r.fail(galleryID, op, err)
 	}
@@ -271,11 +310,11 @@ func (r *armResources) GetImageVersion(ctx context.Context, galleryID, image, ve
 	if err != nil {
 		return nil, r.fail(object, op, err)
 	}
-	c, err := r.clients(sub)
+	c, err := r.compute(sub)
 	if err != nil {
 		return nil, r.fail(object, op, err)
 	}
-	resp, err := c.compute.NewGalleryImageVersionsClient().Get(ctx, rg, name, image, version,
+	resp, err := c.NewGalleryImageVersionsClient().Get(ctx, rg, name, image, version,
 		&armcompute.GalleryImageVersionsClientGetOptions{Expand: to.Ptr(armcompute.ReplicationStatusTypesReplicationStatus)})
 	if err != nil {
 		return nil, r.fail(object, op, err)
@@ -327,14 +366,8 @@ func (r *armResources) CheckScope(ctx context.Context, scope string) error {
 	case strings.EqualFold(id.ResourceType.String(), "Microsoft.Resources/subscriptions"):
 		return r.checkSubscription(ctx, id.SubscriptionID)
 	case strings.EqualFold(id.ResourceType.String(), "Microsoft.Resources/resourceGroups"):
-		c, err := r.clients(id.SubscriptionID)
-		if err != nil {
-			return r.fail(scope, "GET resourceGroup", err)
-		}
-		if _, err := c.groups.Get(ctx, id.ResourceGroupName, nil); err != nil {
-			return r.fail(scope, "GET resourceGroup", err)
-		}
-		return nil
+		return r.rawGet(ctx, "/subscriptions/"+url.PathEscape(id.SubscriptionID)+"/resourcegroups/"+url.PathEscape(id.ResourceGroupName),
+			resourceGroupsAPIVersion, scope, "GET resourceGroup")
 	case strings.EqualFold(id.ResourceType.String(), "Microsoft.Compute/galleries"):
 		_, err := r.GetGallery(ctx, scope)
 		return err
@@ -348,27 +381,24 @@ func (r *armResources) CheckScope(ctx context.Context, scope string) error {
 }
 
 func (r *armResources) rawClient() (*arm.Client, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.raw != nil {
-		return r.raw, nil
-	}
-	c, err := arm.NewClient("galshare", "v0.1.0", r.cred, r.opts)
-	if err != nil {
-		return nil, err
-	}
-	r.raw = c
-	return c, nil
+	return r.raw.get(func() (*arm.Client, error) {
+		return arm.NewClient("galshare", "v0.1.0", r.cred, r.opts)
+	})
 }
 
 func (r *armResources) checkSubscription(ctx context.Context, sub string) error {
 	object := "/subscriptions/" + sub
-	const op = "GET subscription"
+	return r.rawGet(ctx, "/subscriptions/"+url.PathEscape(sub), subscriptionsAPIVersion, object, "GET subscription")
+}
+
+// rawGet sends GET path?api-version=apiVersion on the tenant's raw ARM client
+// and reports only whether it answered 200 (errors classified for object/op).
+func (r *armResources) rawGet(ctx context.Context, path, apiVersion, object, op string) error {
 	c, err := r.rawClient()
 	if err != nil {
 		return r.fail(object, op, err)
 	}
-	req, err := runtime.NewRequest(ctx, http.MethodGet, runtime.JoinPaths(c.Endpoint(), object)+"?api-version="+subscriptionsAPIVersion)
+	req, err := runtime.NewRequest(ctx, http.MethodGet, runtime.JoinPaths(c.Endpoint(), path)+"?api-version="+apiVersion)
 	if err != nil {
 		return r.fail(object, op, err)
 	}
@@ -390,7 +420,7 @@ func (r *armResources) ResolveRoleDefinition(ctx context.Context, scope, nameOrG
 	}
 	const op = "LIST roleDefinitions"
 	object := "role " + nameOrGUID + " at " + scope
-	c, err := r.clients(subscriptionOf(scope))
+	c, err := r.authorization()
 	if err != nil {
 		return "", r.fail(object, op, err)
 	}

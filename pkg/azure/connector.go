@@ -192,16 +192,40 @@ func (c *Connector) credential(tenant string) (azcore.TokenCredential, error) {
 }
 
 // SignIn gets an ARM token for tenant, proving the credentials work there
-// (verify uses it with AppClients). Failures are classified *Error values.
+// (verify uses it with AppClients), and leaves it in the credential's cache,
+// so the ARM clients' first calls need no token request of their own (refresh
+// signs in once per tenant before queueing its reads). Failures are
+// classified *Error values.
 func (c *Connector) SignIn(ctx context.Context, tenant string) error {
+	return c.signIn(ctx, tenant, c.env.ARMScope(), "sign in")
+}
+
+// SignInGraph is SignIn for Microsoft Graph: it fills the cache the tenant's
+// Graph client reads its token from.
+func (c *Connector) SignInGraph(ctx context.Context, tenant string) error {
+	return c.signIn(ctx, tenant, c.env.GraphScope(), "sign in to Graph")
+}
+
+func (c *Connector) signIn(ctx context.Context, tenant, scope, op string) error {
+	if err := checkTenant(tenant); err != nil {
+		return err
+	}
 	cred, err := c.credential(tenant)
 	if err != nil {
 		return err
 	}
-	if _, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.env.ARMScope()}}); err != nil {
-		return Classify(tenant, "", "sign in", err)
+	if _, err := cred.GetToken(ctx, cacheableToken(scope)); err != nil {
+		return Classify(tenant, "", op, err)
 	}
 	return nil
+}
+
+// cacheableToken is the token request azcore's bearer-token policy makes
+// (EnableCAE: true). azidentity keeps CAE and non-CAE tokens in separate
+// caches, so a request without it would fetch a second token the SDK
+// clients never reuse.
+func cacheableToken(scope string) policy.TokenRequestOptions {
+	return policy.TokenRequestOptions{Scopes: []string{scope}, EnableCAE: true}
 }
 
 // clientOptions are the azcore options shared by every pipeline: cloud, the

@@ -5,8 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // TokenIdentity is who a token says the caller is: the tenant it was issued in,
@@ -29,7 +27,7 @@ func (c *Connector) SignInIdentity(ctx context.Context, tenant string) (TokenIde
 	if err != nil {
 		return TokenIdentity{}, err
 	}
-	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.env.ARMScope()}})
+	tok, err := cred.GetToken(ctx, cacheableToken(c.env.ARMScope()))
 	if err != nil {
 		return TokenIdentity{}, Classify(tenant, "", "sign in", err)
 	}

@@ -93,21 +93,25 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 
 	// Phase 1: things that need no id: the app, galleries, image versions,
 	// and assignments known from state by id.
-	r.goRead(func(ctx context.Context) { r.readApp(ctx) })
+	r.goReadAs(m.Publisher.Tenant, apiGraph, func(ctx context.Context) { r.readApp(ctx) })
 	for _, g := range m.Publisher.Galleries {
-		r.goRead(func(ctx context.Context) { r.readGallery(ctx, g.ID) })
+		r.goReadAs(m.Publisher.Tenant, apiARM, func(ctx context.Context) { r.readGallery(ctx, g.ID) })
 		for _, w := range g.WaitFor {
-			r.goRead(func(ctx context.Context) { r.readVersion(ctx, g.ID, w) })
+			r.goReadAs(m.Publisher.Tenant, apiARM, func(ctx context.Context) { r.readVersion(ctx, g.ID, w) })
 		}
 	}
 	for _, res := range r.orphanAssignments() {
-		r.goRead(func(ctx context.Context) { r.readAssignmentByID(ctx, res.Tenant, res.ID) })
+		r.goReadAs(res.Tenant, apiARM, func(ctx context.Context) { r.readAssignmentByID(ctx, res.Tenant, res.ID) })
 	}
 	r.wg.Wait()
 
 	// Phase 2: service principals, by the appId phase 1 found.
 	for _, t := range r.spTenants() {
-		r.goRead(func(ctx context.Context) { r.readSP(ctx, t.tenant, t.appID) })
+		if r.canProbe(t.tenant, t.appID) {
+			r.goRead(func(ctx context.Context) { r.readSP(ctx, t.tenant, t.appID) })
+			continue
+		}
+		r.goReadAs(t.tenant, apiGraph, func(ctx context.Context) { r.readSP(ctx, t.tenant, t.appID) })
 	}
 	r.wg.Wait()
 
@@ -146,6 +150,8 @@ type refresher struct {
 	probeAppID string
 	// probed marks manual tenants read as the app (their SP exists).
 	probed map[string]bool
+	// gates are the sign-ins started per tenant and API (refresh_signin.go).
+	gates signIns
 }
 
 // goRead runs f with a slot of the semaphore.

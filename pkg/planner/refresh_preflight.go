@@ -46,7 +46,7 @@ func (r *refresher) preflight(destroy bool, now time.Time) {
 		}
 	}
 	for _, s := range scopes {
-		r.goRead(func(ctx context.Context) { r.readARMRights(ctx, s.tenant, s.scope) })
+		r.goReadAs(s.tenant, apiARM, func(ctx context.Context) { r.readARMRights(ctx, s.tenant, s.scope) })
 	}
 	r.wg.Wait()
 }

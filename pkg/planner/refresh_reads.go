@@ -301,10 +301,10 @@ func (r *refresher) readScopes() {
 	}
 	for _, l := range lists {
 		p := principal(l.tenant)
-		r.goRead(func(ctx context.Context) { r.readAssignments(ctx, l.tenant, l.scope, p) })
+		r.goReadAs(l.tenant, apiARM, func(ctx context.Context) { r.readAssignments(ctx, l.tenant, l.scope, p) })
 	}
 	for _, c := range checks {
-		r.goRead(func(ctx context.Context) { r.readScope(ctx, c.tenant, c.scope) })
+		r.goReadAs(c.tenant, apiARM, func(ctx context.Context) { r.readScope(ctx, c.tenant, c.scope) })
 	}
 }
 
