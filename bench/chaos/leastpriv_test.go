@@ -152,29 +152,35 @@ func TestLeastPrivilegeMissingRightIsNamed(t *testing.T) {
 		name   string
 		modify func(*rights)
 		want   []string // in stdout+stderr of the plan
+		flags  []string // before the manifest
 	}{
 		{"publisher cannot write apps", func(r *rights) { r.publisherGraph = []string{"Application.Read.All"} },
-			[]string{"tenant " + lpPublisher, "Application.ReadWrite.All or Application.ReadWrite.OwnedBy"}},
+			[]string{"tenant " + lpPublisher, "Application.ReadWrite.All or Application.ReadWrite.OwnedBy"}, nil},
 		{"consumer cannot create the foreign app's SP", func(r *rights) { r.consumerGraph = []string{"Application.ReadWrite.OwnedBy"} },
-			[]string{"tenant " + lpConsumer, "Application.ReadWrite.All to create sp[fabrikam]"}},
+			[]string{"tenant " + lpConsumer, "Application.ReadWrite.All to create sp[fabrikam]"}, nil},
 		{"consumer cannot grant roles", func(r *rights) {
 			r.grants[1] = map[string]any{"scope": lpVMRG, "role": "Reader",
 				"principal": map[string]any{"tenant": lpConsumer, "operator": "galshare"}}
 		}, []string{"tenant " + lpConsumer, "Microsoft.Authorization/roleAssignments/write at " + lpVMRG,
-			"Role Based Access Control Administrator or User Access Administrator on " + lpVMRG}},
+			"Role Based Access Control Administrator or User Access Administrator on " + lpVMRG}, nil},
 		{"publisher cannot grant on the gallery", func(r *rights) {
 			r.grants[0] = map[string]any{"scope": lpGallery, "role": "Reader",
 				"principal": map[string]any{"tenant": lpPublisher, "operator": "galshare"}}
-		}, []string{"tenant " + lpPublisher, "Microsoft.Authorization/roleAssignments/write at " + lpGallery}},
-		{"consumer cannot read the grant scope", func(r *rights) { r.grants = r.grants[:1] },
-			[]string{"Microsoft.Resources/subscriptions/resourceGroups/read"}},
+		}, []string{"tenant " + lpPublisher, "Microsoft.Authorization/roleAssignments/write at " + lpGallery}, nil},
+		// With no role at all on the grant scope, the preflight's permissions read there (which is also the
+		// scope's existence check) finds no right: the plan names the write and the role that grants it.
+		{"consumer has no role on the grant scope", func(r *rights) { r.grants = r.grants[:1] },
+			[]string{"tenant " + lpConsumer, "Microsoft.Authorization/roleAssignments/write at " + lpVMRG}, nil},
+		// Without the preflight, the scope's own read is refused, and that is what the plan names.
+		{"consumer cannot read the grant scope (no preflight)", func(r *rights) { r.grants = r.grants[:1] },
+			[]string{"Microsoft.Resources/subscriptions/resourceGroups/read"}, []string{"--no-preflight"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := documentedRights()
 			tc.modify(&r)
 			w := newLPWorld(t, bin, root, r)
-			plan := w.run("plan", "quickstart.yaml")
+			plan := w.run(append(append([]string{"plan"}, tc.flags...), "quickstart.yaml")...)
 			planOut := string(plan.stdout) + string(plan.stderr)
 			if plan.code != 1 && plan.code != 3 {
 				t.Fatalf("plan exit %d, want 3 (blocked) or 1 naming %q:\n%s", plan.code, tc.want, planOut)

@@ -11,7 +11,9 @@ import (
 //
 // Sign-in, per tenant the phase touches: 1 OIDC discovery (the official SDK resolves the tenant's authority once
 // per credential) + 1 token per audience used (Graph, ARM). The publisher always uses both; a consumer uses ARM
-// (its grant scopes) and Graph only when its service principal must be read (the app exists) or created (apply).
+// (its grant scopes) and Graph when its service principal must be read (the app exists), created (apply) or
+// checked for creation (the write preflight of a plan that will create it: the token's roles claim is the
+// evidence).
 //
 // Reads (refresh): the app 1 (one lookup by its unique key; the app's passwords come with it); per gallery 1 GET;
 // per waitFor 1 image-version GET (with replication status); once the app exists, per tenant (publisher, every
@@ -20,14 +22,24 @@ import (
 // principal's role-assignment list at the scope once the principal exists, else the scope's existence); per role
 // assignment state holds but the manifest no longer wants, 1 read by id.
 //
+// Write preflight (galshare's default; `plan --no-preflight` skips it): per (tenant, scope) with a planned
+// role-assignment write or delete, 1 read of the operator's effective permissions there — except at a consumer
+// resource group whose principal does not exist yet, where that read is also the scope's existence read above
+// and is counted once. Graph rights cost no read (the token above).
+//
 // Writes (apply): app 1 create; password 1 addPassword; per missing service principal 1 create; per missing role
 // assignment 1 PUT; per role assignment or service principal no longer wanted 1 DELETE. Replicated image versions
-// need no further read (the refresh read already shows them ready).
+// need no further read (the refresh read already shows them ready). Entra is eventually consistent, so each Entra
+// create (app, password, service principal) is followed by 1 read that proves it visible (a plan made before
+// would plan the object again: a duplicate password, or a replaced role assignment; see
+// pkg/executor/visible.go). The Preflight and ReadBack counts are kept apart so the table can show the minimum
+// without them as well.
 //
 // Dependency depth D (calls that must happen one after another): sign-in 2 (discovery, then token) + refresh 3
 // when the app exists (app → its service principals → their role assignments) or 1 when it does not (every read
-// is independent) + for apply the longest write chain: app → service principal → role assignment (3 on a first
-// apply), or delete role assignment → delete service principal (2).
+// is independent), + 1 when the preflight reads rights at scopes only the assignment lists show to need writes, +
+// for apply the longest write chain: app → read-back → service principal → read-back → role assignment (5 on a
+// first apply), or delete role assignment → delete service principal (2).
 //
 // Lower bound on wall time, with W minimum calls, P calls in flight and latency L per call:
 //
@@ -39,13 +51,20 @@ import (
 // phaseMin is the computed minimum work of one phase.
 type phaseMin struct {
 	Identity int // discovery + token calls
-	Reads    int
+	Reads    int // reads, the preflight's and the read-backs included
 	Writes   int
 	Depth    int
+	// Preflight and ReadBack are the parts of Identity+Reads that the write preflight and the read-backs after
+	// Entra creates account for (so Calls()-Preflight-ReadBack is the minimum without them).
+	Preflight int
+	ReadBack  int
 }
 
 // Calls is the minimum number of calls in total.
 func (m phaseMin) Calls() int { return m.Identity + m.Reads + m.Writes }
+
+// Strict is the minimum without the write preflight and the read-backs.
+func (m phaseMin) Strict() int { return m.Calls() - m.Preflight - m.ReadBack }
 
 // LowerBound is max(D, ceil(W/P)) × L.
 func (m phaseMin) LowerBound(par int, latency time.Duration) time.Duration {
@@ -119,10 +138,12 @@ func (w *world) refreshMin(d desired, apply bool) phaseMin {
 		m.Reads++ // publisher service principal
 	}
 	for i, rgs := range d {
-		graph := w.app || (apply && !w.consumerSP[i])
 		m.Identity += 2 // discovery + ARM
-		if graph {
-			m.Identity++
+		if w.app || !w.consumerSP[i] {
+			m.Identity++ // Graph: read, create, or the preflight of its creation
+			if !w.app && !apply {
+				m.Preflight++
+			}
 		}
 		if w.app {
 			m.Reads++ // service principal
@@ -146,7 +167,42 @@ func (w *world) refreshMin(d desired, apply bool) phaseMin {
 	if w.app {
 		m.Depth = 2 + 3
 	}
+	if pf := w.preflightReads(d); pf > 0 {
+		m.Reads += pf
+		m.Preflight += pf
+		if w.app {
+			m.Depth++
+		}
+	}
 	return m
+}
+
+// preflightReads counts the write preflight's permission reads of a refresh of d: one per scope with a planned
+// role-assignment write or delete, except consumer resource groups whose principal does not exist yet (there the
+// existence read is the permissions read).
+func (w *world) preflightReads(d desired) int {
+	n := 0
+	for g := range w.f.Galleries {
+		if !w.galleryRole[g] {
+			n++
+		}
+	}
+	for i, rgs := range d {
+		if !w.consumerSP[i] {
+			continue
+		}
+		for _, j := range rgs {
+			if !w.grants[grant{i, j}] {
+				n++
+			}
+		}
+	}
+	for g := range w.grants {
+		if !wanted(d, g) {
+			n++
+		}
+	}
+	return n
 }
 
 func wanted(d desired, g grant) bool {
@@ -167,13 +223,17 @@ func (w *world) applyMin(d desired) phaseMin {
 	m := w.refreshMin(d, true)
 	create := 0
 	if !w.app {
-		m.Writes += 2 // app + password
+		m.Writes += 2   // app + password
+		m.Reads += 2    // their read-backs
+		m.ReadBack += 2 //
 		create = 1
 		w.app = true
 	}
 	spLevel, roleLevel := false, false
 	if !w.publisherSP {
 		m.Writes++
+		m.Reads++
+		m.ReadBack++
 		spLevel = true
 		w.publisherSP = true
 	}
@@ -202,6 +262,8 @@ func (w *world) applyMin(d desired) phaseMin {
 	for i, rgs := range d {
 		if !w.consumerSP[i] {
 			m.Writes++
+			m.Reads++
+			m.ReadBack++
 			spLevel = true
 			w.consumerSP[i] = true
 		}
@@ -213,10 +275,8 @@ func (w *world) applyMin(d desired) phaseMin {
 			}
 		}
 	}
-	chain := create + b2i(spLevel) + b2i(roleLevel)
-	if create == 1 && !spLevel && roleLevel {
-		chain = 2
-	}
+	// Each create is followed by its read-back before its dependents start.
+	chain := 2*create + 2*b2i(spLevel) + b2i(roleLevel)
 	m.Depth += max(chain, b2i(delRole)+b2i(delSP))
 	return m
 }

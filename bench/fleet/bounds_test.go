@@ -21,19 +21,23 @@ func TestPhaseMinimum(t *testing.T) {
 		want phaseMin
 	}
 	steps := []step{
-		// Sign-in: publisher 3 + 2 consumers × (discovery + ARM) = 7. Reads: app 1 + 3 galleries + 3 versions +
-		// 4 scope checks = 11. Depth: sign-in 2 + 1.
-		{"first plan", func() phaseMin { return w.planMin(initial) }, phaseMin{Identity: 7, Reads: 11, Depth: 3}},
-		// Apply adds Graph in both consumers (their service principals are created): 9. Writes: app, password,
-		// publisher SP, 3 gallery roles, 2 consumer SPs, 4 grants = 12. Depth 3 + app → SP → role 3.
-		{"first apply", func() phaseMin { return w.applyMin(initial) }, phaseMin{Identity: 9, Reads: 11, Writes: 12, Depth: 6}},
+		// Sign-in: publisher 3 + 2 consumers × (discovery + ARM + Graph for the preflight of their service
+		// principals' creation) = 9. Reads: app 1 + 3 galleries + 3 versions + 4 scopes (the permissions read
+		// there is the existence read) + the preflight's 3 gallery permission reads = 14. Preflight: 2 Graph
+		// tokens + 3 reads = 5. Depth: sign-in 2 + 1.
+		{"first plan", func() phaseMin { return w.planMin(initial) }, phaseMin{Identity: 9, Reads: 14, Depth: 3, Preflight: 5}},
+		// Apply's refresh: the same, but the consumers' Graph tokens are for creating (preflight 3). Writes: app,
+		// password, publisher SP, 3 gallery roles, 2 consumer SPs, 4 grants = 12, and 5 read-backs (app, password,
+		// 3 SPs): reads 19. Depth 3 + app → read-back → SP → read-back → role 5.
+		{"first apply", func() phaseMin { return w.applyMin(initial) }, phaseMin{Identity: 9, Reads: 19, Writes: 12, Depth: 8, Preflight: 3, ReadBack: 5}},
 		// Everything exists: reads app 1 + 3 galleries + 3 versions + publisher SP 1 + 3 gallery lists + 2 SPs +
-		// 4 grant lists = 17. Depth 2 + 3.
+		// 4 grant lists = 17; no write, so no preflight. Depth 2 + 3.
 		{"no-op plan", func() phaseMin { return w.planMin(initial) }, phaseMin{Identity: 9, Reads: 17, Depth: 5}},
 		// Consumer 1 removed (still read through state: 3 sign-in, SP 1, its 2 assignments by id), consumer 0
-		// gains a grant. Reads: 1+3+3+1+3 + consumer 0 (SP 1 + 3 lists) + consumer 1 (SP 1 + 2) = 18.
-		// Writes: 1 PUT + 2 DELETE assignments + 1 DELETE SP = 4. Depth 5 + max(role 1, delete chain 2).
-		{"change apply", func() phaseMin { return w.applyMin(changed) }, phaseMin{Identity: 9, Reads: 18, Writes: 4, Depth: 7}},
+		// gains a grant. Reads: 1+3+3+1+3 + consumer 0 (SP 1 + 3 lists) + consumer 1 (SP 1 + 2) = 18, + the
+		// preflight at the new grant's scope and the 2 deleted ones' = 21. Writes: 1 PUT + 2 DELETE assignments +
+		// 1 DELETE SP = 4. Depth 5 + preflight 1 + max(role 1, delete chain 2).
+		{"change apply", func() phaseMin { return w.applyMin(changed) }, phaseMin{Identity: 9, Reads: 21, Writes: 4, Depth: 8, Preflight: 3}},
 		// Consumer 1 is gone from state too.
 		{"final plan", func() phaseMin { return w.planMin(changed) }, phaseMin{Identity: 6, Reads: 15, Depth: 5}},
 	}

@@ -9,20 +9,22 @@ import (
 	"time"
 )
 
-// printTable prints one row per phase: calls made (sign-in / reads / writes) against the computed minimum, wall
-// time against the lower bound, and galshare's own CPU time and peak RSS.
+// printTable prints one row per phase: calls made (sign-in / reads / writes) against the computed minimum (pf/rb:
+// how much of it the write preflight and the read-backs after Entra creates account for; calls/strict: the ratio
+// to the minimum without them), wall time against the lower bound, and galshare's own CPU time and peak RSS.
 func printTable(w io.Writer, rs []result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\tcalls\tsignin\treads\twrites\tmin\tmin(s/r/w)\tcalls/min\tdepth\twall\tlb\tbrent\twall/lb\tcpu\trss MB\tsim cpu\tout KB\t429s\tnote\t")
+	fmt.Fprintln(tw, "phase\tcalls\tsignin\treads\twrites\tmin\tmin(s/r/w)\tpf/rb\tcalls/min\tcalls/strict\tdepth\twall\tlb\tbrent\twall/lb\tcpu\trss MB\tsim cpu\tout KB\t429s\tnote\t")
 	for _, r := range rs {
 		if r.Kind == "render" {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t%s\t-\t-\t-\t%s\t%.1f\t-\t%.0f\t-\t%s\t\n", r.Name, dur(r.Use.Wall),
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t%s\t-\t-\t-\t%s\t%.1f\t-\t%.0f\t-\t%s\t\n", r.Name, dur(r.Use.Wall),
 				dur(r.Use.CPU), float64(r.Use.MaxRSSKB)/1024, float64(r.Use.Stdout)/1024, r.Note)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d/%d/%d\t%.3f\t%d\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%.0f\t%d\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d/%d/%d\t%d/%d\t%.3f\t%.3f\t%d\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%.0f\t%d\t%s\t\n",
 			r.Name, r.Stats.Total, r.Stats.identity(), r.reads(), r.Stats.Writes,
-			r.Min.Calls(), r.Min.Identity, r.Min.Reads, r.Min.Writes, r.callsRatio(), r.Min.Depth,
+			r.Min.Calls(), r.Min.Identity, r.Min.Reads, r.Min.Writes, r.Min.Preflight, r.Min.ReadBack, r.callsRatio(),
+			float64(r.Stats.Total)/float64(max(r.Min.Strict(), 1)), r.Min.Depth,
 			dur(r.Use.Wall), dur(r.Min.LowerBound(r.Par, r.Lat)), dur(r.Min.Brent(r.Par, r.Lat)), ratio(r.wallRatio()),
 			dur(r.Use.CPU), float64(r.Use.MaxRSSKB)/1024, dur(r.SimCPU), float64(r.Use.Stdout)/1024, r.Stats.Faults["429"], r.Note)
 	}

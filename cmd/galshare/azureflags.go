@@ -54,6 +54,10 @@ func (f *azureFlags) connector(a *app) (*azure.Connector, error) {
 		},
 		Logger:    a.log.Named("azure"),
 		UserAgent: "galshare/" + version,
+		// --parallelism is enforced where requests go on the wire, so it
+		// counts every request (tokens included) and work waiting on
+		// something else holds no slot (see azure.Options.MaxInFlight).
+		MaxInFlight: f.parallelism,
 	}
 	cloudFile := firstNonEmpty(f.cloudFile, a.getenv(envCloud))
 	if cloudFile != "" {
@@ -76,6 +80,13 @@ func (f *azureFlags) connector(a *app) (*azure.Connector, error) {
 	}
 	return conn, nil
 }
+
+// actionsPerCallSlot is how many apply actions may run per --parallelism
+// call slot. An action at 50 ms per call spends about a third of its time
+// on its two state writes; 3 keeps every slot busy at that latency and
+// leaves headroom for read-backs' waits and backoffs, while bounding the
+// journal entries open at once (what a crash leaves to reconcile).
+const actionsPerCallSlot = 3
 
 func firstNonEmpty(xs ...string) string {
 	for _, x := range xs {

@@ -139,11 +139,15 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 		Clients:     conn,
 		State:       hd,
 		Parallelism: az.parallelism,
-		Stop:        stop.graceful,
-		WaitTimeout: f.waitTimeout,
-		Events:      view.Event,
-		Logger:      a.log.Named(op),
-		Hooks:       crashHooksFromEnv(a.getenv),
+		// The connector bounds the calls in flight to --parallelism
+		// (azureflags.go), so more actions may wait on state writes and
+		// backoffs meanwhile.
+		ActionsInFlight: actionsPerCallSlot * az.parallelism,
+		Stop:            stop.graceful,
+		WaitTimeout:     f.waitTimeout,
+		Events:          view.Event,
+		Logger:          a.log.Named(op),
+		Hooks:           crashHooksFromEnv(a.getenv),
 	})
 	view.Close()
 	if err != nil {

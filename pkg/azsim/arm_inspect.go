@@ -66,10 +66,10 @@ func (sim *Sim) GrantRole(scope, role, principalID string) (string, error) {
 	}
 	name := uuid.NewString()
 	now := s.now()
-	a.RoleAssignments[name] = &roleAssignment{
+	a.putAssignment(name, &roleAssignment{
 		Name: name, Scope: "/" + strings.Trim(scope, "/"), RoleDefinitionGUID: r.ID, PrincipalID: strings.ToLower(principalID),
 		PrincipalType: s.principalType(sub.Tenant, principalID), Tenant: sub.Tenant, CreatedOn: now, UpdatedOn: now,
-	}
+	})
 	s.changed()
 	return name, nil
 }

@@ -18,8 +18,14 @@ type permissionJSON struct {
 // listPermissions answers GET {scope}/providers/Microsoft.Authorization/permissions ("what may I do here"): ARM
 // serves it to any authenticated caller about itself, with no RBAC action required, from the same role assignments
 // (inherited down the scope tree) that the RBAC gate evaluates. A caller without any role gets an empty list. Role
-// assignment conditions are not reflected, as in Azure. Callers hold s.mu.
+// assignment conditions are not reflected, as in Azure. Like every request under a resource group, it answers 404
+// ResourceGroupNotFound when the group does not exist (and ResourceNotFound for a missing gallery or image), which
+// galshare's refresh relies on to learn a scope's existence and the operator's rights there in one read. Callers
+// hold s.mu.
 func (s *Server) listPermissions(c *armCtx) armResult {
+	if e := s.checkScopeExists(c); e != nil {
+		return fail(e)
+	}
 	a := s.arm()
 	// armauthorization's ListForResource puts an empty parentResourcePath between two slashes; ARM ignores it.
 	scope := c.rt.Scope
@@ -28,12 +34,13 @@ func (s *Server) listPermissions(c *armCtx) armResult {
 	}
 	seen := map[string]bool{}
 	out := []permissionJSON{}
-	keys := sortedAssignmentKeysWhere(a, func(ra *roleAssignment) bool {
-		return strings.EqualFold(ra.PrincipalID, c.caller.ObjectID) && strings.EqualFold(ra.Tenant, c.caller.Tenant) &&
-			scopeContains(ra.Scope, scope)
+	held := map[string]*roleAssignment{}
+	a.forPrincipalAbove(c.caller, scope, func(k string, ra *roleAssignment) bool {
+		held[k] = ra
+		return true
 	})
-	for _, k := range keys {
-		ra := a.RoleAssignments[k]
+	for _, k := range sortedAssignments(held, nil) {
+		ra := held[k]
 		role, ok := roleByID(ra.RoleDefinitionGUID)
 		if !ok || seen[strings.ToLower(role.ID)] {
 			continue

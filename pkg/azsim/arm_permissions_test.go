@@ -2,9 +2,11 @@ package azsim
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 )
 
@@ -69,5 +71,25 @@ func TestSDKPermissions(t *testing.T) {
 	}
 	if got := actionsOf(t, opNoRole, true); len(got) != 0 {
 		t.Errorf("a caller without a role: %v, want none", got)
+	}
+}
+
+// Like any request under a resource group, the permissions read at a group that does not exist answers 404
+// ResourceGroupNotFound (galshare's refresh uses that read as the group's existence check too).
+func TestSDKPermissionsMissingGroup(t *testing.T) {
+	e := newARMEnv(t)
+	ctx := context.Background()
+	client, err := armauthorization.NewPermissionsClient(subA, e.opCred(t, opOwner), e.armOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.NewListForResourceGroupPager("no-such-rg", nil).NextPage(ctx)
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) || re.StatusCode != 404 || re.ErrorCode != "ResourceGroupNotFound" {
+		t.Errorf("permissions at a missing resource group: %v, want 404 ResourceGroupNotFound", err)
+	}
+	_, err = client.NewListForResourcePager(imagesRG, "Microsoft.Compute", "", "galleries", "noSuchGallery", nil).NextPage(ctx)
+	if !errors.As(err, &re) || re.StatusCode != 404 {
+		t.Errorf("permissions at a missing gallery: %v, want 404", err)
 	}
 }

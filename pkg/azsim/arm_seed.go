@@ -283,8 +283,8 @@ func (s *Server) seedRoleAssignment(rs RoleAssignmentSeed, now time.Time) error 
 		return fmt.Errorf("scope %s belongs to tenant %s, but the principal is in tenant %s", rs.Scope, sub.Tenant, tenantID)
 	}
 	scope := "/" + strings.Trim(rs.Scope, "/")
-	for _, ra := range a.RoleAssignments {
-		if strings.EqualFold(ra.PrincipalID, oid) && ra.RoleDefinitionGUID == role.ID && normScope(ra.Scope) == normScope(scope) {
+	for _, ra := range a.assignmentsAt(scope) {
+		if strings.EqualFold(ra.PrincipalID, oid) && ra.RoleDefinitionGUID == role.ID {
 			return nil
 		}
 	}
@@ -294,10 +294,10 @@ func (s *Server) seedRoleAssignment(rs RoleAssignmentSeed, now time.Time) error 
 	} else if _, err := uuid.Parse(name); err != nil {
 		return fmt.Errorf("name %q is not a GUID", rs.Name)
 	}
-	a.RoleAssignments[name] = &roleAssignment{
+	a.putAssignment(name, &roleAssignment{
 		Name: name, Scope: scope, RoleDefinitionGUID: role.ID, PrincipalID: strings.ToLower(oid),
 		PrincipalType: s.principalType(tenantID, oid), Tenant: sub.Tenant, CreatedOn: now, UpdatedOn: now,
-	}
+	})
 	return nil
 }
 

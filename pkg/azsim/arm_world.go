@@ -13,6 +13,8 @@ type armWorld struct {
 	Subscriptions   map[string]*armSubscription `json:"subscriptions"`
 	RoleAssignments map[string]*roleAssignment  `json:"roleAssignments"` // by lower-case assignment name (GUID)
 	Operations      map[string]*armOperation    `json:"operations"`      // by operation id
+
+	index *assignmentIndex // derived from RoleAssignments, not persisted; see assignments()
 }
 
 // armSubscription is one subscription; it belongs to exactly one tenant.

@@ -19,6 +19,8 @@ type directory struct {
 	Apps    map[string]*application `json:"applications"` // by object id
 	// Deleted holds soft-deleted applications (Graph keeps them 30 days in /directory/deletedItems).
 	Deleted map[string]*application `json:"deletedApplications,omitempty"`
+
+	appIdx *appIndex // derived from Apps, not persisted; see apps()
 }
 
 // tenant is one Entra tenant.
@@ -151,16 +153,6 @@ func (d *directory) tenant(idOrDomain string) *tenant {
 	for _, t := range d.Tenants {
 		if strings.EqualFold(t.Domain, idOrDomain) {
 			return t
-		}
-	}
-	return nil
-}
-
-// appByAppID finds an application by its client id regardless of visibility.
-func (d *directory) appByAppID(appID string) *application {
-	for _, a := range d.Apps {
-		if strings.EqualFold(a.AppID, appID) {
-			return a
 		}
 	}
 	return nil

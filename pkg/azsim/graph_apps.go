@@ -38,28 +38,29 @@ func selector(segs []graphSeg) (key graphSeg, rest []graphSeg, ok bool) {
 	return graphSeg{}, nil, false
 }
 
-// appByKey finds an application of tenant t by id, appId or uniqueName, regardless of visibility.
+// appByKey finds an application of tenant t by id, appId or uniqueName, regardless of visibility. Object ids (the
+// map's lower-case keys) and appIds are looked up directly; uniqueName, which PATCH can change, by a scan.
 func (d *directory) appByKey(tenantID string, key graphSeg) *application {
-	for _, a := range d.Apps {
-		if !strings.EqualFold(a.TenantID, tenantID) {
-			continue
-		}
-		var v string
-		switch strings.ToLower(key.keyName) {
-		case "id":
-			v = a.ID
-		case "appid":
-			v = a.AppID
-		case "uniquename":
-			v = a.UniqueName
-		default:
-			return nil
-		}
-		if v != "" && strings.EqualFold(v, key.keyValue) {
-			return a
+	if key.keyValue == "" {
+		return nil
+	}
+	var a *application
+	switch strings.ToLower(key.keyName) {
+	case "id":
+		a = d.Apps[strings.ToLower(key.keyValue)]
+	case "appid":
+		a = d.appByAppID(key.keyValue)
+	case "uniquename":
+		for _, c := range d.Apps {
+			if strings.EqualFold(c.TenantID, tenantID) && c.UniqueName != "" && strings.EqualFold(c.UniqueName, key.keyValue) {
+				return c
+			}
 		}
 	}
-	return nil
+	if a == nil || !strings.EqualFold(a.TenantID, tenantID) {
+		return nil
+	}
+	return a
 }
 
 func (s *Server) graphApplications(g *graphCall) {
@@ -187,7 +188,7 @@ func (s *Server) newApplication(g *graphCall, props map[string]json.RawMessage) 
 		g.badRequest("Request_BadRequest", "Required property 'displayName' is missing or empty.")
 		return nil, false
 	}
-	s.w.Directory.Apps[app.ID] = app
+	s.w.Directory.putApp(app)
 	s.changed()
 	return app, true
 }
@@ -240,7 +241,7 @@ func (s *Server) patchApplication(g *graphCall, key graphSeg, app *application) 
 // deleteApplication soft-deletes app (restorable from /directory/deletedItems) and removes its service principal in
 // the home tenant.
 func (s *Server) deleteApplication(app *application) {
-	delete(s.w.Directory.Apps, app.ID)
+	s.w.Directory.removeApp(app)
 	if s.w.Directory.Deleted == nil {
 		s.w.Directory.Deleted = map[string]*application{}
 	}

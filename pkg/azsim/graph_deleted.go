@@ -61,7 +61,7 @@ func (s *Server) graphDeletedItems(g *graphCall) {
 		}
 		delete(d.Deleted, id)
 		app.DeletedAt = nil
-		d.Apps[app.ID] = app
+		d.putApp(app)
 		s.changed()
 		s.entity(g, http.StatusOK, "applications", s.appJSON(app))
 	case len(g.segs) == 3 && g.r.Method == http.MethodGet:

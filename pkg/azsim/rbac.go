@@ -92,31 +92,19 @@ type principalKey struct {
 // authorize reports whether the principal may perform action at scope, from the assignments in the world. It also
 // returns the assignments that granted it (useful in tests).
 func (a *armWorld) authorize(p principalKey, action, scope string) bool {
-	for _, ra := range a.RoleAssignments {
-		if !strings.EqualFold(ra.PrincipalID, p.ObjectID) || !strings.EqualFold(ra.Tenant, p.Tenant) {
-			continue
-		}
-		if !scopeContains(ra.Scope, scope) {
-			continue
-		}
+	granted := false
+	a.forPrincipalAbove(p, scope, func(_ string, ra *roleAssignment) bool {
 		role, ok := roleByID(ra.RoleDefinitionGUID)
-		if !ok {
-			continue
-		}
-		if rolePermits(role, action) {
-			return true
-		}
-	}
-	return false
+		granted = ok && rolePermits(role, action)
+		return !granted
+	})
+	return granted
 }
 
 // hasAnyAccessAtOrBelow reports whether the principal holds any assignment at, above or below scope; ARM lists a
 // subscription to a caller in that case.
 func (a *armWorld) hasAnyAccessAtOrBelow(p principalKey, scope string) bool {
-	for _, ra := range a.RoleAssignments {
-		if !strings.EqualFold(ra.PrincipalID, p.ObjectID) || !strings.EqualFold(ra.Tenant, p.Tenant) {
-			continue
-		}
+	for _, ra := range a.principalAssignments(p) {
 		if scopeContains(ra.Scope, scope) || scopeContains(scope, ra.Scope) {
 			return true
 		}

@@ -103,7 +103,7 @@ func (s *Server) deleteRoleAssignment(c *armCtx) armResult {
 	if ra == nil {
 		return reply(http.StatusNoContent, nil)
 	}
-	delete(a.RoleAssignments, strings.ToLower(ra.Name))
+	a.deleteAssignment(strings.ToLower(ra.Name))
 	s.changed()
 	return reply(http.StatusOK, roleAssignmentJSON(ra))
 }
@@ -122,7 +122,7 @@ func (s *Server) listRoleAssignments(c *armCtx) armResult {
 	a := s.arm()
 	tenant := scopeTenant(c)
 	out := []map[string]any{}
-	keys := sortedAssignmentKeysWhere(a, func(ra *roleAssignment) bool {
+	keys := sortedAssignments(a.listCandidates(f, tenant, c.rt.Scope), func(ra *roleAssignment) bool {
 		return strings.EqualFold(ra.Tenant, tenant) && f.matches(ra, c.rt.Scope)
 	})
 	for _, k := range keys {
@@ -136,29 +136,10 @@ func sortedAssignmentKeys(a *armWorld) []string {
 	return sortedAssignmentKeysWhere(a, nil)
 }
 
-// sortedAssignmentKeysWhere is sortedAssignmentKeys restricted to the assignments keep accepts (nil: all). It
-// filters before sorting and normalises each scope once, so a request that needs a few of many assignments (one
-// principal's permissions, one scope's list) costs one pass over the world, not a sort of all of it: with a fleet's
-// thousands of assignments the full sort per request made the simulator quadratic.
+// sortedAssignmentKeysWhere is sortedAssignmentKeys restricted to the assignments keep accepts (nil: all). It walks
+// the whole world; request handlers draw their candidates from the index instead (see rbac_index.go).
 func sortedAssignmentKeysWhere(a *armWorld, keep func(*roleAssignment) bool) []string {
-	type entry struct{ key, scope string }
-	entries := make([]entry, 0, len(a.RoleAssignments))
-	for k, ra := range a.RoleAssignments {
-		if keep == nil || keep(ra) {
-			entries = append(entries, entry{k, normScope(ra.Scope)})
-		}
-	}
-	slices.SortFunc(entries, func(x, y entry) int {
-		if c := strings.Compare(x.scope, y.scope); c != 0 {
-			return c
-		}
-		return strings.Compare(x.key, y.key)
-	})
-	keys := make([]string, len(entries))
-	for i, e := range entries {
-		keys[i] = e.key
-	}
-	return keys
+	return sortedAssignments(a.RoleAssignments, keep)
 }
 
 // roleAssignmentRequest is the PUT body.
@@ -227,9 +208,9 @@ func (s *Server) putRoleAssignment(c *armCtx) armResult {
 		s.changed()
 		return reply(http.StatusOK, roleAssignmentJSON(ra))
 	}
-	for _, ra := range a.RoleAssignments {
-		if strings.EqualFold(ra.Tenant, tenant) && strings.EqualFold(ra.PrincipalID, p.PrincipalID) &&
-			strings.EqualFold(ra.RoleDefinitionGUID, role.ID) && normScope(ra.Scope) == normScope(c.rt.Scope) {
+	for _, ra := range a.assignments().byPrincipalScope[principalScopeKey{
+		lowerPrincipal(principalKey{Tenant: tenant, ObjectID: p.PrincipalID}), normScope(c.rt.Scope)}] {
+		if strings.EqualFold(ra.RoleDefinitionGUID, role.ID) {
 			return fail(newARMError(http.StatusConflict, "RoleAssignmentExists",
 				"The role assignment already exists. The ID of the existing role assignment is %s.",
 				strings.ReplaceAll(ra.Name, "-", "")))
@@ -241,7 +222,7 @@ func (s *Server) putRoleAssignment(c *armCtx) armResult {
 		ConditionVersion: p.ConditionVersion, CreatedOn: c.now, UpdatedOn: c.now,
 		CreatedBy: c.caller.ObjectID, UpdatedBy: c.caller.ObjectID,
 	}
-	a.RoleAssignments[ra.Name] = ra
+	a.putAssignment(ra.Name, ra)
 	s.changed()
 	return reply(http.StatusCreated, roleAssignmentJSON(ra))
 }
@@ -252,20 +233,17 @@ func (s *Server) putRoleAssignment(c *armCtx) armResult {
 func (s *Server) checkAssign(c *armCtx, role *roleDefinition) *armError {
 	a := s.arm()
 	granted, unconditional := false, false
-	for _, ra := range a.RoleAssignments {
-		if !strings.EqualFold(ra.PrincipalID, c.caller.ObjectID) || !strings.EqualFold(ra.Tenant, c.caller.Tenant) ||
-			!scopeContains(ra.Scope, c.rt.Scope) {
-			continue
-		}
+	a.forPrincipalAbove(c.caller, c.rt.Scope, func(_ string, ra *roleAssignment) bool {
 		r, found := roleByID(ra.RoleDefinitionGUID)
 		if !found || !rolePermits(r, actRAWrite) {
-			continue
+			return true
 		}
 		granted = true
 		if !slices.Contains(r.DeniedAssignableRoles, role.ID) {
 			unconditional = true
 		}
-	}
+		return true
+	})
 	switch {
 	case !granted:
 		return errAuthorizationFailed(c.caller.ObjectID, actRAWrite, c.rt.Scope)

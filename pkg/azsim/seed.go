@@ -194,7 +194,7 @@ func (s *Server) applySeed(seed *Seed) error {
 				}},
 				FICs: []*federatedCred{}, CreatedAt: s.now(),
 			}
-			d.Apps[app.ID] = app
+			d.putApp(app)
 			sp := &servicePrincipal{
 				ID: seededID("sp", id, clientID), AppID: clientID, TenantID: id, DisplayName: op.Name,
 				AppOwnerOrganizationID: id, AppRoles: append([]string(nil), op.GraphPermissions...), Tags: []string{},

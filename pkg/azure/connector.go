@@ -38,6 +38,10 @@ type Options struct {
 	RetryBudget time.Duration
 	// UserAgent is added to every request's telemetry (default "galshare").
 	UserAgent string
+	// MaxInFlight bounds the HTTP requests this connector (and the
+	// connectors AppClients derives from it) has on the wire at once, token
+	// requests included: --parallelism (0: unbounded). See limit.go.
+	MaxInFlight int
 }
 
 // Connector hands out per-tenant Directory and Resources clients, building one
@@ -87,6 +91,7 @@ func NewConnector(opts Options) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
+	hc = limitClient(hc, opts.MaxInFlight)
 	log := opts.Logger
 	if log == nil {
 		log = hclog.NewNullLogger()

@@ -337,3 +337,18 @@ func TestWalkStampsAndCallbacks(t *testing.T) {
 		t.Errorf("skipped node has duration %v", c.Duration())
 	}
 }
+
+func TestActionsInFlight(t *testing.T) {
+	tests := []struct {
+		par, actions, want int
+	}{
+		{10, 0, 10},  // the CLI's callers without a bounding connector: one action per call slot
+		{10, 30, 30}, // the CLI: the connector bounds calls to 10, 30 actions may wait on state meanwhile
+		{10, 5, 10},  // never below Parallelism
+	}
+	for _, tt := range tests {
+		if got := (Options{Parallelism: tt.par, ActionsInFlight: tt.actions}).actionsInFlight(); got != tt.want {
+			t.Errorf("Parallelism %d, ActionsInFlight %d: %d actions, want %d", tt.par, tt.actions, got, tt.want)
+		}
+	}
+}

@@ -141,3 +141,37 @@ func TestSimPreflightNamesMissingRight(t *testing.T) {
 		})
 	}
 }
+
+// A grant on a resource group that does not exist: with the write preflight,
+// the one permissions read there learns it (404 ResourceGroupNotFound) and no
+// separate existence read is made; without it, the group's GET does. Either
+// way the grant's scope is missing and the permissions are not recorded as
+// read.
+func TestSimMissingGroupFoundByPermissionsRead(t *testing.T) {
+	missing := "/subscriptions/bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb/resourceGroups/no-such-rg"
+	tests := []struct {
+		name        string
+		ropts       RefreshOptions
+		perms, gets int64
+	}{
+		{"preflight", RefreshOptions{}, 2, 0}, // the gallery's and the missing group's permissions
+		{"no preflight", RefreshOptions{NoPreflight: true}, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := startSim(t, loadSeed(t, "quickstart"), nil)
+			m := loadManifest(t, "quickstart")
+			m.Consumers[0].Grants[0].Scope = missing
+			_, snap, stats := e.planWith(t, m, nil, tt.ropts, Options{})
+			if got := snap.Scopes[IDKey(missing)].Status; got != Missing {
+				t.Errorf("scope status %v, want missing", got)
+			}
+			if o, ok := snap.ARMRights[RightsKey(simFab, missing)]; ok && o.Status == Found {
+				t.Errorf("rights recorded at a missing group: %+v", o)
+			}
+			if p, g := stats.Routes["GET permissions"], stats.Routes["GET resourceGroup"]; p != tt.perms || g != tt.gets {
+				t.Errorf("GET permissions=%d GET resourceGroup=%d, want %d and %d: %v", p, g, tt.perms, tt.gets, stats.Routes)
+			}
+		})
+	}
+}

@@ -82,7 +82,8 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 		now = time.Now()
 	}
 	r := &refresher{m: m, st: st, conn: conn, snap: NewSnapshot(), sem: make(chan struct{}, par),
-		manual: map[string]bool{}, ctx: ctx, probed: map[string]bool{}, probe: opts.AppProbe, probeAppID: opts.AppProbeAppID}
+		manual: map[string]bool{}, ctx: ctx, probed: map[string]bool{}, probe: opts.AppProbe, probeAppID: opts.AppProbeAppID,
+		preflightOn: !opts.NoPreflight}
 	r.snap.ReadAt = now.UTC()
 	r.tenants()
 	if !conn.HasCredentials(m.Publisher.Tenant) {
@@ -116,7 +117,8 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 	r.wg.Wait()
 
 	// Phase 3: role assignments of each existing principal, or the scope's
-	// existence where the principal does not exist yet.
+	// existence where the principal does not exist yet (with the write
+	// preflight, the operator's rights there: one read answers both).
 	r.readScopes()
 	r.wg.Wait()
 
@@ -152,6 +154,10 @@ type refresher struct {
 	probed map[string]bool
 	// gates are the sign-ins started per tenant and API (refresh_signin.go).
 	gates signIns
+	// preflightOn is !RefreshOptions.NoPreflight: phase 3 then reads the
+	// operator's rights at a resource group instead of only its existence
+	// (refresh_preflight.go, readScopeRights).
+	preflightOn bool
 }
 
 // goRead runs f with a slot of the semaphore.

@@ -3,8 +3,10 @@ package planner
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/galshare/galshare/pkg/azure"
 )
 
@@ -34,7 +36,7 @@ func (r *refresher) preflight(destroy bool, now time.Time) {
 				graphTenants[TenantKey(n.Tenant)] = n.Tenant
 				continue
 			}
-			if k := RightsKey(n.Tenant, n.Scope); !seen[k] {
+			if k := RightsKey(n.Tenant, n.Scope); !seen[k] && !r.hasARMRights(k) {
 				seen[k] = true
 				scopes = append(scopes, scopeRead{n.Tenant, n.Scope})
 			}
@@ -83,13 +85,77 @@ func (r *refresher) readARMRights(ctx context.Context, tenant, scope string) {
 	perms, err := pr.Permissions(ctx, scope)
 	o := ARMRightsObs{Obs: Obs{Status: Found}, Permissions: perms}
 	if err != nil {
-		var ae *azure.Error
-		if !errors.As(err, &ae) {
-			ae = azure.Classify(tenant, scope, "GET permissions", err)
-		}
-		o = ARMRightsObs{Obs: Obs{Status: NotRead, Note: "preflight: " + ae.Error(), Err: ae}}
+		o = rightsUnread(tenant, scope, err)
 	}
+	r.setARMRights(tenant, scope, o)
+}
+
+// rightsUnread is the observation of a permissions read that failed: the
+// rights stay unknown and Build checks nothing for them.
+func rightsUnread(tenant, scope string, err error) ARMRightsObs {
+	var ae *azure.Error
+	if !errors.As(err, &ae) {
+		ae = azure.Classify(tenant, scope, "GET permissions", err)
+	}
+	return ARMRightsObs{Obs: Obs{Status: NotRead, Note: "preflight: " + ae.Error(), Err: ae}}
+}
+
+func (r *refresher) setARMRights(tenant, scope string, o ARMRightsObs) {
 	r.mu.Lock()
 	r.snap.ARMRights[RightsKey(tenant, scope)] = o
 	r.mu.Unlock()
+}
+
+// hasARMRights reports whether phase 3 already read the rights under key.
+func (r *refresher) hasARMRights(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	o, ok := r.snap.ARMRights[key]
+	return ok && o.Status == Found
+}
+
+// rightsAnswerExistence reports whether phase 3 should read the operator's
+// effective permissions at scope instead of only checking that it exists:
+// the write preflight is on, galshare writes in tenant, and scope is a
+// resource group. ARM answers the permissions read at a resource group that
+// does not exist with 404 ResourceGroupNotFound, like the group's own GET,
+// so that one read tells both whether the scope exists and whether the
+// operator may assign roles there — and the preflight need not read it
+// again. Other scopes keep their own existence check (a resource's
+// permissions answer depends on its provider).
+func (r *refresher) rightsAnswerExistence(tenant, scope string) bool {
+	if !r.preflightOn || !r.writable(tenant) {
+		return false
+	}
+	id, err := arm.ParseResourceID(scope)
+	return err == nil && strings.EqualFold(id.ResourceType.String(), "Microsoft.Resources/resourceGroups")
+}
+
+// readScopeRights is readScope by way of the operator's permissions at the
+// resource group scope (see rightsAnswerExistence). A failure other than 404
+// leaves the rights unknown and falls back to the plain existence check, so
+// the scope's observation is never worse than readScope's.
+func (r *refresher) readScopeRights(ctx context.Context, tenant, scope string) {
+	x, o, ok := r.res(ctx, tenant)
+	if !ok {
+		r.setScope(scope, o)
+		return
+	}
+	pr, isReader := x.(azure.PermissionsReader)
+	if !isReader {
+		r.setScope(scope, r.checkScope(ctx, x, tenant, scope))
+		return
+	}
+	r.call()
+	perms, err := pr.Permissions(ctx, scope)
+	switch {
+	case err == nil:
+		r.setScope(scope, Obs{Status: Found})
+		r.setARMRights(tenant, scope, ARMRightsObs{Obs: Obs{Status: Found}, Permissions: perms})
+	case azure.IsNotFound(err):
+		r.setScope(scope, Obs{Status: Missing})
+	default:
+		r.setARMRights(tenant, scope, rightsUnread(tenant, scope, err))
+		r.setScope(scope, r.checkScope(ctx, x, tenant, scope))
+	}
 }

@@ -304,6 +304,10 @@ func (r *refresher) readScopes() {
 		r.goReadAs(l.tenant, apiARM, func(ctx context.Context) { r.readAssignments(ctx, l.tenant, l.scope, p) })
 	}
 	for _, c := range checks {
+		if r.rightsAnswerExistence(c.tenant, c.scope) {
+			r.goReadAs(c.tenant, apiARM, func(ctx context.Context) { r.readScopeRights(ctx, c.tenant, c.scope) })
+			continue
+		}
 		r.goReadAs(c.tenant, apiARM, func(ctx context.Context) { r.readScope(ctx, c.tenant, c.scope) })
 	}
 }
@@ -332,13 +336,21 @@ func (r *refresher) readAssignments(ctx context.Context, tenant, scope, principa
 func (r *refresher) readScope(ctx context.Context, tenant, scope string) {
 	x, o, ok := r.res(ctx, tenant)
 	if ok {
-		r.call()
-		if err := x.CheckScope(ctx, scope); err == nil {
-			o = Obs{Status: Found}
-		} else {
-			o = r.classify(tenant, err)
-		}
+		o = r.checkScope(ctx, x, tenant, scope)
 	}
+	r.setScope(scope, o)
+}
+
+// checkScope reads whether scope exists (one call).
+func (r *refresher) checkScope(ctx context.Context, x azure.Resources, tenant, scope string) Obs {
+	r.call()
+	if err := x.CheckScope(ctx, scope); err != nil {
+		return r.classify(tenant, err)
+	}
+	return Obs{Status: Found}
+}
+
+func (r *refresher) setScope(scope string, o Obs) {
 	r.mu.Lock()
 	r.snap.Scopes[IDKey(scope)] = ScopeObs{Obs: o}
 	r.mu.Unlock()

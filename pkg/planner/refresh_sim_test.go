@@ -27,10 +27,11 @@ func TestSimQuickstart(t *testing.T) {
 		t.Errorf("plan wrote to Azure: %+v", stats)
 	}
 	// 1 GET app by uniqueName, 2 lists (tag, displayName), 1 gallery,
-	// 1 image version, 1 consumer resource group, and the write preflight's
-	// 2 effective-permission reads (the gallery, vm-rg).
-	if got := apiCalls(stats); got != 8 || snap.Calls != 8 || stats.Routes["GET permissions"] != 2 {
-		t.Errorf("empty-world refresh made %d API calls (snapshot says %d), want 8: %v", got, snap.Calls, stats.Routes)
+	// 1 image version, and the write preflight's 2 effective-permission
+	// reads (the gallery, vm-rg); the one at vm-rg also tells that the
+	// resource group exists, so it is not read on its own.
+	if got := apiCalls(stats); got != 7 || snap.Calls != 7 || stats.Routes["GET permissions"] != 2 || stats.Routes["GET resourceGroup"] != 0 {
+		t.Errorf("empty-world refresh made %d API calls (snapshot says %d), want 7: %v", got, snap.Calls, stats.Routes)
 	}
 	if p.IsBlocked() {
 		t.Errorf("the seeded operators hold every right, yet the plan is blocked: %v", actions(p))
@@ -198,10 +199,10 @@ func TestSimTwentyConsumersCallCount(t *testing.T) {
 	if s := p.Summary(); s.Add != 4+2*20 || p.IsBlocked() {
 		t.Errorf("summary %+v: %v", s, actions(p))
 	}
-	// app (3 lookups) + gallery + version + one resource-group check per
-	// consumer, + the preflight's effective permissions at the gallery and
-	// each consumer's resource group.
-	if got, want := apiCalls(stats), int64(3+1+1+20+21); got != want || stats.Writes != 0 {
+	// app (3 lookups) + gallery + version + the preflight's effective
+	// permissions at the gallery and at each consumer's resource group (which
+	// is also that group's existence check).
+	if got, want := apiCalls(stats), int64(3+1+1+21); got != want || stats.Writes != 0 || stats.Routes["GET resourceGroup"] != 0 {
 		t.Errorf("empty world: %d API calls, %d writes; want %d, 0: %v", got, stats.Writes, want, stats.Routes)
 	}
 	t.Logf("20 consumers, empty world: %d API calls, %d with sign-in", apiCalls(stats), stats.Total)
