@@ -68,7 +68,11 @@ func newBench(ctx context.Context, c config, out io.Writer) (*bench, error) {
 	if err := b.writeManifest(nil); err != nil {
 		return nil, err
 	}
-	b.sim, err = startSim(ctx, bin, simDir, seed, b.faultSpec())
+	simBin := bin
+	if c.simBin != "" {
+		simBin = c.simBin
+	}
+	b.sim, err = startSim(ctx, simBin, simDir, seed, b.faultSpec())
 	if err != nil {
 		return nil, err
 	}

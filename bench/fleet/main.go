@@ -26,6 +26,7 @@ type config struct {
 	faults      string
 	keep        string
 	bin         string
+	simBin      string
 }
 
 func main() {
@@ -53,6 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.faults, "faults", "", "extra simulator faults, e.g. '429=0.05' (added to the latency)")
 	fs.StringVar(&c.keep, "keep", "", "work in this directory and keep it (default: a temporary directory, removed)")
 	fs.StringVar(&c.bin, "galshare", "", "galshare binary to drive (default: go build ./cmd/galshare)")
+	fs.StringVar(&c.simBin, "sim-galshare", "", "galshare binary to run `sim serve` from (default: the one driven), to compare builds against the same simulator")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: go run ./bench/fleet [flags]\n\nMeasures galshare plan/apply on a generated fleet against `galshare sim serve`.")
 		fs.PrintDefaults()

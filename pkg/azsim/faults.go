@@ -20,7 +20,13 @@ type FaultProfile struct {
 	RateReset  float64       // probability of dropping the connection without a response
 	RetryAfter time.Duration // delay advertised on 429/503; 0 means 50ms (Retry-After is rounded up to whole seconds)
 	Lag        time.Duration // when > 0, sets the Entra replication lag for objects created from now on
-	Routes     []RouteFaults // per-route overrides
+	// Throttle, when > 0, is a token bucket over all Graph and ARM requests (token endpoints excluded) like
+	// ARM's per-principal buckets: Throttle requests per second, bursts up to Burst (default: one second's
+	// worth); a request finding the bucket empty answers 429 with Retry-After the time until the next token.
+	// Unlike 429=p, it refuses only a client that presses too hard, so a client that adapts sees fewer 429s.
+	Throttle float64
+	Burst    int
+	Routes   []RouteFaults // per-route overrides
 }
 
 // RouteFaults overrides fault settings for one route label such as "PUT roleAssignments" (method + name) or
@@ -37,6 +43,7 @@ type RouteFaults struct {
 // ParseFaults parses the command-line syntax, a comma-separated list of key=value:
 //
 //	latency=20ms,jitter=10ms,429=0.05,5xx=0.05,reset=0.01,lag=2s,seed=7,retry-after=1s
+//	throttle=100,burst=20                  (a token bucket: 100 requests/s, bursts of 20)
 //	route=PUT roleAssignments:429=0.2      (a route rule; repeat for more keys or routes)
 //
 // An empty string is the empty profile.
@@ -72,6 +79,22 @@ func ParseFaults(spec string) (FaultProfile, error) {
 				&rule.Latency, &rule.Jitter, &rule.Rate429, &rule.Rate5xx, &rule.RateReset, nil, nil, nil); err != nil {
 				return FaultProfile{}, err
 			}
+			continue
+		}
+		switch k {
+		case "throttle":
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 {
+				return FaultProfile{}, fmt.Errorf("faults: throttle=%q is not a positive number of requests per second", v)
+			}
+			p.Throttle = f
+			continue
+		case "burst":
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return FaultProfile{}, fmt.Errorf("faults: burst=%q is not a positive integer", v)
+			}
+			p.Burst = n
 			continue
 		}
 		if err := setFault(k, v, &p.Latency, &p.Jitter, &p.Rate429, &p.Rate5xx, &p.RateReset, &p.Lag, &p.RetryAfter,
@@ -140,7 +163,7 @@ func setFault(k, v string, latency, jitter *time.Duration, r429, r5xx, rreset *f
 		*seed = n
 		return nil
 	}
-	return fmt.Errorf("faults: unknown key %q (want latency, jitter, 429, 5xx, reset, lag, retry-after, seed, route)", k)
+	return fmt.Errorf("faults: unknown key %q (want latency, jitter, 429, 5xx, reset, lag, retry-after, seed, throttle, burst, route)", k)
 }
 
 // String renders the profile in the ParseFaults syntax.
@@ -170,6 +193,12 @@ func (p FaultProfile) String() string {
 	}
 	if p.RetryAfter > 0 {
 		add("retry-after", p.RetryAfter.String())
+	}
+	if p.Throttle > 0 {
+		add("throttle", strconv.FormatFloat(p.Throttle, 'g', -1, 64))
+	}
+	if p.Burst > 0 {
+		add("burst", strconv.Itoa(p.Burst))
 	}
 	for _, r := range p.Routes {
 		pre := "route=" + r.Route + ":"

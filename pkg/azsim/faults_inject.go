@@ -29,11 +29,15 @@ type faultInjector struct {
 	mu       sync.Mutex
 	p        FaultProfile
 	rng      *rand.Rand
-	injected map[string]int64 // "reset", "429", "500", "503", "latency"
+	injected map[string]int64 // "reset", "429", "500", "503", "latency", "throttled"
+	// The Throttle token bucket: tokens left, as of filled.
+	tokens float64
+	filled time.Time
+	now    func() time.Time
 }
 
 func newFaultInjector(p FaultProfile) *faultInjector {
-	f := &faultInjector{injected: map[string]int64{}}
+	f := &faultInjector{injected: map[string]int64{}, now: time.Now}
 	f.set(p)
 	return f
 }
@@ -43,6 +47,34 @@ func (f *faultInjector) set(p FaultProfile) {
 	defer f.mu.Unlock()
 	f.p = p
 	f.rng = rand.New(rand.NewPCG(uint64(p.Seed), 0x9e3779b97f4a7c15))
+	f.tokens, f.filled = float64(p.burst()), f.now()
+}
+
+// burst is the Throttle bucket's size.
+func (p FaultProfile) burst() int {
+	if p.Burst > 0 {
+		return p.Burst
+	}
+	return max(1, int(p.Throttle))
+}
+
+// take takes a token from the Throttle bucket; when it is empty it returns how long until the next token.
+func (f *faultInjector) take() (ok bool, wait time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.p.Throttle <= 0 {
+		return true, 0
+	}
+	now := f.now()
+	f.tokens = min(float64(f.p.burst()), f.tokens+now.Sub(f.filled).Seconds()*f.p.Throttle)
+	f.filled = now
+	if f.tokens >= 1 {
+		f.tokens--
+		return true, 0
+	}
+	f.injected["429"]++
+	f.injected["throttled"]++
+	return false, max(time.Millisecond, time.Duration((1-f.tokens)/f.p.Throttle*float64(time.Second)))
 }
 
 func (f *faultInjector) profile() FaultProfile {
@@ -141,7 +173,15 @@ func (f *faultInjector) decide(label string) (delay time.Duration, kind faultKin
 
 // inject applies the fault decided for r; it reports true when it answered (or dropped) the request itself.
 func (f *faultInjector) inject(w http.ResponseWriter, r *http.Request, kind routeKind, label string) bool {
+	// The bucket is charged on arrival; a refusal still comes after the latency, as from a real server.
+	admitted, wait := true, time.Duration(0)
+	if kind != routeIdentity {
+		admitted, wait = f.take()
+	}
 	delay, fk, retryAfter := f.decide(label)
+	if !admitted {
+		fk, retryAfter = fault429, wait
+	}
 	if delay > 0 {
 		t := time.NewTimer(delay)
 		select {

@@ -285,3 +285,39 @@ func TestFaultProfileLag(t *testing.T) {
 		t.Errorf("lag after an empty profile = %v", sim.Lag())
 	}
 }
+
+// The throttle bucket admits a burst, then one request per 1/rate, and says how long to wait.
+func TestThrottleBucket(t *testing.T) {
+	p, err := ParseFaults("throttle=10,burst=3")
+	if err != nil || p.Throttle != 10 || p.Burst != 3 || p.String() != "throttle=10,burst=3" {
+		t.Fatalf("ParseFaults: %+v, %v (%q)", p, err, p.String())
+	}
+	f := newFaultInjector(FaultProfile{})
+	clock := time.Unix(1000, 0)
+	f.now = func() time.Time { return clock }
+	f.set(p)
+	for i := range 3 {
+		if ok, _ := f.take(); !ok {
+			t.Fatalf("request %d of the burst refused", i+1)
+		}
+	}
+	ok, wait := f.take()
+	if ok || wait != 100*time.Millisecond {
+		t.Fatalf("4th request at once: ok=%v wait=%s, want refused with 100ms", ok, wait)
+	}
+	clock = clock.Add(100 * time.Millisecond)
+	if ok, _ := f.take(); !ok {
+		t.Fatal("a request after 1/rate refused")
+	}
+	if ok, _ := f.take(); ok {
+		t.Fatal("a second request in the same instant admitted")
+	}
+	if got := f.counts()["throttled"]; got != 2 {
+		t.Errorf("throttled count %d, want 2", got)
+	}
+	for _, bad := range []string{"throttle=0", "throttle=x", "burst=0", "burst=1.5"} {
+		if _, err := ParseFaults(bad); err == nil {
+			t.Errorf("ParseFaults(%q) accepted", bad)
+		}
+	}
+}

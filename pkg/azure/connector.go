@@ -91,11 +91,11 @@ func NewConnector(opts Options) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc = limitClient(hc, opts.MaxInFlight)
 	log := opts.Logger
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
+	hc = limitClient(hc, opts.MaxInFlight, log)
 	return &Connector{
 		env: opts.Env, opts: opts, httpClient: hc, log: log,
 		apiTransport:  newGuardTransport(hc, opts.Env.endpointURLs()...),

@@ -1,7 +1,12 @@
 package azure
 
 import (
+	"context"
 	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
 )
 
 // Calls in flight. --parallelism promises that galshare never has more than
@@ -11,26 +16,100 @@ import (
 // waiting on something else (a state write, a backoff, a replication poll)
 // never idles a slot, and every kind of request counts: Graph, ARM and the
 // token and discovery requests of azidentity/MSAL alike.
+//
+// The bound adapts to throttling like TCP's congestion window: a 429 halves
+// the requests allowed in flight (down to 1), and every limit successful
+// answers raise it by one — one per round of answers — up to --parallelism. Only a 429 to a request sent after the last cut cuts again:
+// the requests already in flight when Azure started refusing answer 429 as
+// one event, not many. The per-call retries (Retry-After honoured, see
+// retry.go) come on top: they decide when to repeat a refused call, the
+// limit decides how hard galshare presses meanwhile.
 
-// limitTransport is an http.RoundTripper that lets at most cap(slots)
-// requests be on the wire at once. A request takes a slot before it is sent
-// and frees it when the response headers arrived (or the attempt failed):
-// the body that follows is already on its way and the server has done its
-// work. A request waiting for a slot gives up when its context ends.
+// limitTransport is an http.RoundTripper that lets at most limit requests be
+// on the wire at once. A request takes a slot before it is sent and frees it
+// when the response headers arrived (or the attempt failed): the body that
+// follows is already on its way and the server has done its work. A request
+// waiting for a slot gives up when its context ends.
 type limitTransport struct {
-	next  http.RoundTripper
-	slots chan struct{}
+	next http.RoundTripper
+	max  int
+	log  hclog.Logger
+	now  func() time.Time
+
+	mu       sync.Mutex
+	inflight int
+	limit    int           // in [1, max]
+	ok       int           // successes since the limit last changed
+	cutAt    time.Time     // when the limit was last cut
+	changed  chan struct{} // closed (and replaced) whenever a slot frees or the limit changes
+}
+
+func newLimitTransport(next http.RoundTripper, n int, log hclog.Logger) *limitTransport {
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	return &limitTransport{next: next, max: n, log: log, now: time.Now, limit: n, changed: make(chan struct{})}
 }
 
 // RoundTrip implements http.RoundTripper.
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	select {
-	case t.slots <- struct{}{}:
-	case <-req.Context().Done():
-		return nil, req.Context().Err()
+	sent, err := t.acquire(req.Context())
+	if err != nil {
+		return nil, err
 	}
-	defer func() { <-t.slots }()
-	return t.next.RoundTrip(req)
+	resp, err := t.next.RoundTrip(req)
+	t.release(sent, resp)
+	return resp, err
+}
+
+// acquire waits for a slot and returns when the request may go.
+func (t *limitTransport) acquire(ctx context.Context) (time.Time, error) {
+	for {
+		t.mu.Lock()
+		if t.inflight < t.limit {
+			t.inflight++
+			sent := t.now()
+			t.mu.Unlock()
+			return sent, nil
+		}
+		ch := t.changed
+		t.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		}
+	}
+}
+
+// release frees the slot of a request sent at sent and adapts the limit to
+// its answer.
+func (t *limitTransport) release(sent time.Time, resp *http.Response) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.inflight--
+	switch {
+	case resp == nil:
+	case resp.StatusCode == http.StatusTooManyRequests:
+		if sent.After(t.cutAt) && t.limit > 1 {
+			t.limit, t.ok = max(1, t.limit/2), 0
+			t.cutAt = t.now()
+			t.log.Debug("throttled: lowering requests in flight", "limit", t.limit, "max", t.max, "host", resp.Request.URL.Host)
+		}
+	case resp.StatusCode < http.StatusInternalServerError && t.limit < t.max:
+		if t.ok++; t.ok >= t.limit {
+			t.limit, t.ok = t.limit+1, 0
+		}
+	}
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
+
+// Limit is the requests currently allowed in flight (for tests).
+func (t *limitTransport) Limit() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.limit
 }
 
 // CloseIdleConnections passes on to the wrapped transport, so
@@ -41,9 +120,10 @@ func (t *limitTransport) CloseIdleConnections() {
 	}
 }
 
-// limitClient returns hc with its transport bounded to n requests in flight
-// (n <= 0: hc unchanged). The client is copied, never modified.
-func limitClient(hc *http.Client, n int) *http.Client {
+// limitClient returns hc with its transport bounded to n requests in flight,
+// adapting to throttling (n <= 0: hc unchanged). The client is copied, never
+// modified.
+func limitClient(hc *http.Client, n int, log hclog.Logger) *http.Client {
 	if n <= 0 {
 		return hc
 	}
@@ -52,6 +132,6 @@ func limitClient(hc *http.Client, n int) *http.Client {
 		next = http.DefaultTransport
 	}
 	cp := *hc
-	cp.Transport = &limitTransport{next: next, slots: make(chan struct{}, n)}
+	cp.Transport = newLimitTransport(next, n, log)
 	return &cp
 }
