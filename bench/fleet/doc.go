@@ -3,7 +3,8 @@
 // calls, the dependency depth, the latency and the parallelism — and galshare's own CPU time and peak RSS.
 //
 //	go run ./bench/fleet                                  # 200 consumers × 2 grants, 3 galleries, 50ms, parallelism 10
-//	go run ./bench/fleet --faults 429=0.05                # the same with 5% throttling injected
+//	go run ./bench/fleet --faults 429=0.05                # the same with 5% of calls refused at random (429)
+//	go run ./bench/fleet --faults throttle=100,burst=50   # a token bucket: galshare's adaptive limit at work
 //	go run ./bench/fleet --scale 10000 --scale-steps 4    # plan only, zero latency: CPU, peak RSS, render times
 //	go run ./bench/fleet --short                          # a few consumers (what CI runs, through go test)
 //
