@@ -54,7 +54,8 @@ func TestProfileHarness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := azure.NewConnector(azure.Options{Env: env})
+	// Wired as the CLI wires them: --parallelism bounds the requests on the wire, apply runs 3 actions per slot.
+	conn, err := azure.NewConnector(azure.Options{Env: env, MaxInFlight: c.parallelism})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,8 @@ func TestProfileHarness(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := executor.Apply(ctx, p, executor.Options{Clients: conn, State: hd, Parallelism: c.parallelism})
+			rep, err := executor.Apply(ctx, p, executor.Options{Clients: conn, State: hd, Parallelism: c.parallelism,
+				ActionsInFlight: 3 * c.parallelism})
 			if err != nil {
 				t.Fatal(err)
 			}
