@@ -130,24 +130,14 @@ func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifest
 	if err != nil {
 		return err
 	}
-	conn, err := az.connector(a)
+	snap, env, err := refreshForPlan(ctx, a, az, f, m, st)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-
-	ropts, done := az.refreshOptions(a, conn, m)
-	defer done()
-	ropts.Destroy, ropts.NoPreflight = f.destroy, f.noPreflight
-	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
-	if err != nil {
-		return refreshError(a.stderr, err)
-	}
-	a.log.Debug("refresh done", "calls", snap.Calls)
 	p, err := planner.Build(m, snap, st, planner.Options{
 		Destroy:         f.destroy,
 		Targets:         targets,
-		AuthorityHost:   conn.Environment().AuthorityHost,
+		AuthorityHost:   env.AuthorityHost,
 		GalshareVersion: version,
 	})
 	if err != nil {
@@ -165,6 +155,29 @@ func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifest
 		fmt.Fprintf(a.stdout, "\nSaved the plan to %s. To apply exactly this plan: galshare apply %s\n", f.out, f.out)
 	}
 	return withExitCode(planExitCode(p, f.detailedExitCode), nil)
+}
+
+// refreshForPlan reads Azure for a plan with a connector of its own, which
+// it closes before returning. Nothing after refresh needs the connector, and
+// at fleet scale its per-tenant credentials, token caches and clients are
+// most of the process's live memory (about 17 KB per tenant, 170 MB for
+// 10,000 consumers): once this returns they are garbage, so Build, the plan
+// file and the rendering do not add their own peak on top of them.
+func refreshForPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, m *spec.Manifest, st *state.State) (*planner.Snapshot, azure.Environment, error) {
+	conn, err := az.connector(a)
+	if err != nil {
+		return nil, azure.Environment{}, err
+	}
+	defer conn.Close()
+	ropts, done := az.refreshOptions(a, conn, m)
+	defer done()
+	ropts.Destroy, ropts.NoPreflight = f.destroy, f.noPreflight
+	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
+	if err != nil {
+		return nil, azure.Environment{}, refreshError(a.stderr, err)
+	}
+	a.log.Debug("refresh done", "calls", snap.Calls)
+	return snap, conn.Environment(), nil
 }
 
 // planExitCode is 3 when a human must act, 2 for changes with

@@ -11,6 +11,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
@@ -38,10 +39,14 @@ const resourceGroupsAPIVersion = "2025-04-01"
 type armResources struct {
 	tenant string
 	cred   azcore.TokenCredential
+	// opts are the connector's (shared by its tenants, auxiliary tenants
+	// aside); shared are its pipelines, on which the raw requests go with
+	// this tenant's ARM bearer policy, auth (shared.go).
 	opts   *arm.ClientOptions
+	shared *sharedPipelines
+	auth   lazy[policy.Policy]
 
 	authz lazy[*authzClients]
-	raw   lazy[*arm.Client]
 
 	mu   sync.Mutex
 	subs map[string]*subClients
@@ -80,12 +85,29 @@ const authzSubscription = "00000000-0000-0000-0000-000000000000"
 
 var _ Resources = (*armResources)(nil)
 
+// newARMResources builds a tenant's client set with pipelines of its own
+// (tests; a Connector shares its options and pipelines, see
+// newARMResourcesShared).
 func newARMResources(tenant string, cred azcore.TokenCredential, copts azcore.ClientOptions, auxiliaryTenants []string) *armResources {
-	return &armResources{
-		tenant: tenant, cred: cred,
-		opts: &arm.ClientOptions{ClientOptions: copts, DisableRPRegistration: true, AuxiliaryTenants: auxiliaryTenants},
-		subs: map[string]*subClients{},
+	shared, err := newSharedPipelines(Environment{GraphEndpoint: "https://graph.invalid"}, copts)
+	if err != nil {
+		panic(err) // unreachable: the Graph endpoint above parses
 	}
+	return newARMResourcesShared(tenant, cred,
+		&arm.ClientOptions{ClientOptions: copts, DisableRPRegistration: true, AuxiliaryTenants: auxiliaryTenants}, shared)
+}
+
+// newARMResourcesShared builds a tenant's client set on a connector's
+// options and shared pipelines; no SDK client is built until used.
+func newARMResourcesShared(tenant string, cred azcore.TokenCredential, opts *arm.ClientOptions, shared *sharedPipelines) *armResources {
+	return &armResources{tenant: tenant, cred: cred, opts: opts, shared: shared, subs: map[string]*subClients{}}
+}
+
+// rawARM returns the tenant's sender of hand-built requests on the shared
+// raw ARM pipeline (existence checks, effective permissions).
+func (r *armResources) rawARM() *rawARM {
+	auth, _ := r.auth.get(func() (policy.Policy, error) { return newARMAuth(r.cred, r.opts), nil })
+	return &rawARM{endpoint: r.shared.armEP, pl: r.shared.arm, auth: auth}
 }
 
 func (r *armResources) Tenant() string { return r.tenant }
@@ -380,12 +402,6 @@ func (r *armResources) CheckScope(ctx context.Context, scope string) error {
 	return r.checkSubscription(ctx, id.SubscriptionID)
 }
 
-func (r *armResources) rawClient() (*arm.Client, error) {
-	return r.raw.get(func() (*arm.Client, error) {
-		return arm.NewClient("galshare", "v0.1.0", r.cred, r.opts)
-	})
-}
-
 func (r *armResources) checkSubscription(ctx context.Context, sub string) error {
 	object := "/subscriptions/" + sub
 	return r.rawGet(ctx, "/subscriptions/"+url.PathEscape(sub), subscriptionsAPIVersion, object, "GET subscription")
@@ -394,11 +410,8 @@ func (r *armResources) checkSubscription(ctx context.Context, sub string) error 
 // rawGet sends GET path?api-version=apiVersion on the tenant's raw ARM client
 // and reports only whether it answered 200 (errors classified for object/op).
 func (r *armResources) rawGet(ctx context.Context, path, apiVersion, object, op string) error {
-	c, err := r.rawClient()
-	if err != nil {
-		return r.fail(object, op, err)
-	}
-	req, err := runtime.NewRequest(ctx, http.MethodGet, runtime.JoinPaths(c.Endpoint(), path)+"?api-version="+apiVersion)
+	c := r.rawARM()
+	req, err := c.NewRequest(ctx, http.MethodGet, runtime.JoinPaths(c.Endpoint(), path)+"?api-version="+apiVersion)
 	if err != nil {
 		return r.fail(object, op, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/hashicorp/go-hclog"
 )
@@ -65,6 +66,16 @@ type Connector struct {
 	appID     string
 	appSecret Secret
 
+	// Built once per connector and shared by every tenant (see initShared):
+	// the token pipelines' options, the Graph and ARM pipelines' options,
+	// the ARM clients' options and the shared Graph and raw ARM pipelines
+	// (shared.go). Per tenant only credentials, bearer policies and the
+	// SDK clients actually used remain.
+	credOpts azcore.ClientOptions
+	apiOpts  azcore.ClientOptions
+	armOpts  *arm.ClientOptions
+	shared   *sharedPipelines
+
 	mu    sync.Mutex
 	creds map[string]azcore.TokenCredential
 	dirs  map[string]*graphDirectory
@@ -96,14 +107,41 @@ func NewConnector(opts Options) (*Connector, error) {
 		log = hclog.NewNullLogger()
 	}
 	hc = limitClient(hc, opts.MaxInFlight, log)
-	return &Connector{
+	c := &Connector{
 		env: opts.Env, opts: opts, httpClient: hc, log: log,
 		apiTransport:  newGuardTransport(hc, opts.Env.endpointURLs()...),
 		credTransport: newGuardTransport(hc, append(opts.Env.endpointURLs(), managedIdentityOrigins(opts.LookupEnv)...)...),
-		creds:         map[string]azcore.TokenCredential{},
-		dirs:          map[string]*graphDirectory{},
-		res:           map[string]*armResources{},
-	}, nil
+	}
+	if err := c.initShared(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// initShared builds what every tenant's clients share and empties the
+// client caches. The cloud configuration is built once: azcore copies it by
+// value into each client, and its services map is then shared, not copied.
+func (c *Connector) initShared() error {
+	c.credOpts = azcore.ClientOptions{
+		Cloud:            c.env.CloudConfig(),
+		Transport:        c.credTransport,
+		Retry:            c.opts.Retry,
+		Telemetry:        policy.TelemetryOptions{ApplicationID: c.opts.UserAgent},
+		PerRetryPolicies: []policy.Policy{&logPolicy{log: c.log, calls: &c.calls}},
+	}
+	c.apiOpts = c.credOpts
+	c.apiOpts.Transport = c.apiTransport
+	newRetryRules(c.apiOpts.Retry, c.opts.RetryBudget).apply(&c.apiOpts)
+	c.armOpts = &arm.ClientOptions{ClientOptions: c.apiOpts, DisableRPRegistration: true}
+	shared, err := newSharedPipelines(c.env, c.apiOpts)
+	if err != nil {
+		return fmt.Errorf("cloud %s: %w", c.env.Name, err)
+	}
+	c.shared = shared
+	c.creds = map[string]azcore.TokenCredential{}
+	c.dirs = map[string]*graphDirectory{}
+	c.res = map[string]*armResources{}
+	return nil
 }
 
 // Close releases idle connections. Call it when done: an HTTP server shutting
@@ -126,14 +164,16 @@ func (c *Connector) Calls() int64 { return c.calls.Load() }
 // id appID, secret value secret) in every tenant, sharing this connector's cloud,
 // transport and logger. `galshare verify` uses it to prove the consumer's path.
 func (c *Connector) AppClients(appID string, secret Secret) *Connector {
-	return &Connector{
+	a := &Connector{
 		env: c.env, opts: c.opts, httpClient: c.httpClient, log: c.log,
 		apiTransport: c.apiTransport, credTransport: c.credTransport,
 		appID: appID, appSecret: secret,
-		creds: map[string]azcore.TokenCredential{},
-		dirs:  map[string]*graphDirectory{},
-		res:   map[string]*armResources{},
 	}
+	if err := a.initShared(); err != nil {
+		// Unreachable: the same environment already built c's.
+		panic(err)
+	}
+	return a
 }
 
 // credentialConfig finds how to sign in to tenant: app identity, credentials
@@ -237,15 +277,7 @@ func cacheableToken(scope string) policy.TokenRequestOptions {
 // guarded transport trusting the cloud's CA, retries and the per-call log
 // policy. As they are, they serve the credentials (token pipelines), whose
 // transport also allows the managed-identity endpoints.
-func (c *Connector) clientOptions() azcore.ClientOptions {
-	return azcore.ClientOptions{
-		Cloud:            c.env.CloudConfig(),
-		Transport:        c.credTransport,
-		Retry:            c.opts.Retry,
-		Telemetry:        policy.TelemetryOptions{ApplicationID: c.opts.UserAgent},
-		PerRetryPolicies: []policy.Policy{&logPolicy{log: c.log, calls: &c.calls}},
-	}
-}
+func (c *Connector) clientOptions() azcore.ClientOptions { return c.credOpts }
 
 // apiClientOptions are clientOptions plus galshare's retry rules (retry.go),
 // for the Graph and ARM pipelines, whose transport allows only the configured
@@ -253,23 +285,15 @@ func (c *Connector) clientOptions() azcore.ClientOptions {
 // the bearer token leaves the process. Credentials keep plain clientOptions:
 // the rules' per-call bookkeeping must not reach a token request made inside
 // an API call, and managed identity brings its own retry list.
-func (c *Connector) apiClientOptions() azcore.ClientOptions {
-	o := c.clientOptions()
-	o.Transport = c.apiTransport
-	newRetryRules(o.Retry, c.opts.RetryBudget).apply(&o)
-	return o
-}
+func (c *Connector) apiClientOptions() azcore.ClientOptions { return c.apiOpts }
 
 func (c *Connector) lookupEnv(k string) (string, bool) { return c.opts.LookupEnv(k) }
 
 // Directory returns the Graph client for tenant.
 func (c *Connector) Directory(ctx context.Context, tenant string) (Directory, error) {
 	d, err := cachedClient(c, c.dirs, tenant, strings.ToLower(tenant), func(cred azcore.TokenCredential) (*graphDirectory, error) {
-		d, err := newGraphDirectory(tenant, c.env, cred, c.apiClientOptions(), c.log)
-		if err != nil {
-			return nil, Classify(tenant, "", "create Graph client", err)
-		}
-		return d, nil
+		return &graphDirectory{tenant: tenant, g: &graphClient{
+			pl: c.shared.graph, base: c.shared.graphBase, auth: newGraphAuth(c.env, cred), log: c.log}}, nil
 	})
 	if err != nil {
 		return nil, err // not d: a nil *graphDirectory is a non-nil Directory
@@ -305,7 +329,13 @@ func (c *Connector) resources(tenant string, auxiliaryTenants []string) (Resourc
 		key += "|" + strings.ToLower(strings.Join(auxiliaryTenants, ","))
 	}
 	r, err := cachedClient(c, c.res, tenant, key, func(cred azcore.TokenCredential) (*armResources, error) {
-		return newARMResources(tenant, cred, c.apiClientOptions(), auxiliaryTenants), nil
+		opts := c.armOpts
+		if len(auxiliaryTenants) > 0 {
+			o := *opts
+			o.AuxiliaryTenants = auxiliaryTenants
+			opts = &o
+		}
+		return newARMResourcesShared(tenant, cred, opts, c.shared), nil
 	})
 	if err != nil {
 		return nil, err

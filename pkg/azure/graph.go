@@ -28,20 +28,25 @@ const (
 // token per retry, JSON bodies, azcore's retries (429 Retry-After honoured),
 // and bounded @odata.nextLink paging. Response bodies are bounded by the
 // Connector's transport (guard.go), the same limit as for ARM.
+//
+// A Connector's tenants share one pipeline (shared.go): pl authorises each
+// request with the bearer policy auth of the tenant that sends it.
 type graphClient struct {
 	pl   runtime.Pipeline
 	base *url.URL // e.g. https://graph.microsoft.com/v1.0
+	auth policy.Policy
 	log  hclog.Logger
 }
 
+// newGraphClient builds a client with a pipeline of its own (tests; a
+// Connector shares one, see Connector.Directory).
 func newGraphClient(env Environment, cred azcore.TokenCredential, copts azcore.ClientOptions, log hclog.Logger) (*graphClient, error) {
 	base, err := url.Parse(strings.TrimRight(env.GraphEndpoint, "/") + "/" + graphAPIVersion)
 	if err != nil {
 		return nil, fmt.Errorf("graph endpoint: %w", err)
 	}
-	bt := runtime.NewBearerTokenPolicy(cred, []string{env.GraphScope()}, nil)
-	pl := runtime.NewPipeline("galshare", "v0.1.0", runtime.PipelineOptions{PerRetry: []policy.Policy{bt}}, &copts)
-	return &graphClient{pl: pl, base: base, log: log}, nil
+	pl := runtime.NewPipeline("galshare", "v0.1.0", runtime.PipelineOptions{PerRetry: []policy.Policy{tenantAuth{}}}, &copts)
+	return &graphClient{pl: pl, base: base, auth: newGraphAuth(env, cred), log: log}, nil
 }
 
 // graphRequest describes one call. path is relative to /v1.0 and already
@@ -75,7 +80,7 @@ func (g *graphClient) do(ctx context.Context, r graphRequest) (int, []byte, erro
 }
 
 func (g *graphClient) doURL(ctx context.Context, r graphRequest, u string) (int, []byte, error) {
-	req, err := runtime.NewRequest(ctx, r.method, u)
+	req, err := runtime.NewRequest(withAuth(ctx, g.auth), r.method, u)
 	if err != nil {
 		return 0, nil, fmt.Errorf("building request: %w", err)
 	}

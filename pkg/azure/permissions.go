@@ -39,15 +39,12 @@ var _ PermissionsReader = (*armResources)(nil)
 // Permissions implements PermissionsReader with one GET per page.
 func (r *armResources) Permissions(ctx context.Context, scope string) ([]Permission, error) {
 	const op = "GET permissions"
-	c, err := r.rawClient()
-	if err != nil {
-		return nil, r.fail(scope, op, err)
-	}
+	c := r.rawARM()
 	next := runtime.JoinPaths(c.Endpoint(), strings.TrimRight(scope, "/"), "/providers/Microsoft.Authorization/permissions") +
 		"?api-version=" + permissionsAPIVersion
 	var out []Permission
 	for pages := 0; next != "" && pages < 100; pages++ {
-		req, err := runtime.NewRequest(ctx, http.MethodGet, next)
+		req, err := c.NewRequest(ctx, http.MethodGet, next)
 		if err != nil {
 			return nil, r.fail(scope, op, err)
 		}

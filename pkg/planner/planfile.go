@@ -38,19 +38,21 @@ func MarshalPlanFile(p *Plan) ([]byte, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("refusing to save an invalid plan: %w", err)
 	}
-	b, err := json.MarshalIndent(planFile{Kind: PlanFileKind, Plan: p}, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encode plan: %w", err)
+	var buf bytes.Buffer
+	if err := encodePlanFile(&buf, p); err != nil {
+		return nil, err
 	}
-	return append(b, '\n'), nil
+	return buf.Bytes(), nil
 }
 
 // WritePlanFile saves a plan (--out) atomically with mode 0600: a temp file
 // in the same directory, fsync, rename.
+//
+// The plan is encoded straight into the file (encodePlanFile), never whole in
+// memory.
 func WritePlanFile(path string, p *Plan) error {
-	b, err := MarshalPlanFile(p)
-	if err != nil {
-		return err
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("refusing to save an invalid plan: %w", err)
 	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -66,7 +68,7 @@ func WritePlanFile(path string, p *Plan) error {
 	if err := f.Chmod(0o600); err != nil {
 		return cleanup(err)
 	}
-	if _, err := f.Write(b); err != nil {
+	if err := encodePlanFile(f, p); err != nil {
 		return cleanup(err)
 	}
 	if err := f.Sync(); err != nil {

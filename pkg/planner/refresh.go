@@ -82,6 +82,7 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 		now = time.Now()
 	}
 	r := &refresher{m: m, st: st, conn: conn, snap: NewSnapshot(), sem: make(chan struct{}, par),
+		alive:  make(chan struct{}, readsAlivePerSlot*par),
 		manual: map[string]bool{}, ctx: ctx, probed: map[string]bool{}, probe: opts.AppProbe, probeAppID: opts.AppProbeAppID,
 		preflightOn: !opts.NoPreflight}
 	r.snap.ReadAt = now.UTC()
@@ -139,8 +140,11 @@ type refresher struct {
 	st   *state.State
 	conn Connector
 	sem  chan struct{}
-	wg   sync.WaitGroup
-	ctx  context.Context
+	// alive bounds the read goroutines in existence, those waiting for a
+	// slot or a sign-in included (see admit).
+	alive chan struct{}
+	wg    sync.WaitGroup
+	ctx   context.Context
 
 	mu     sync.Mutex
 	snap   *Snapshot
@@ -160,11 +164,34 @@ type refresher struct {
 	preflightOn bool
 }
 
+// readsAlivePerSlot is how many read goroutines may exist per slot of
+// --parallelism. Starting one per read up front cost 20–30 thousand
+// goroutines (40–100 MB of stacks) at 10,000 tenants; a few per slot keep
+// every slot fed.
+const readsAlivePerSlot = 4
+
+// admit blocks until fewer than cap(alive) read goroutines exist and takes a
+// place (false: the context ended). Only Refresh's own goroutine starts
+// reads, so a read never waits for a place another read holds: the leader of
+// a sign-in gate was admitted before the reads that wait on it.
+func (r *refresher) admit() bool {
+	select {
+	case r.alive <- struct{}{}:
+		return true
+	case <-r.ctx.Done():
+		return false
+	}
+}
+
 // goRead runs f with a slot of the semaphore.
 func (r *refresher) goRead(f func(ctx context.Context)) {
+	if !r.admit() {
+		return
+	}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
+		defer func() { <-r.alive }()
 		select {
 		case r.sem <- struct{}{}:
 		case <-r.ctx.Done():

@@ -50,9 +50,13 @@ func (r *refresher) goReadAs(tenant string, a api, f func(ctx context.Context)) 
 		r.goRead(f)
 		return
 	}
+	if !r.admit() {
+		return
+	}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
+		defer func() { <-r.alive }()
 		gate, leader := r.signInGate(tenant, a)
 		if !leader {
 			select {

@@ -28,11 +28,7 @@ func RenderMarkdown(w io.Writer, p *Plan, opts MarkdownOptions) error {
 	if limit <= 0 {
 		limit = MarkdownLimit
 	}
-	lines, owners := markdownLines(p)
-	total := 0
-	for _, l := range lines {
-		total += len(l) + 1
-	}
+	lines, owners, total := markdownLines(p, limit)
 	var buf bytes.Buffer
 	if total <= limit {
 		for _, l := range lines {
@@ -83,14 +79,17 @@ func RenderMarkdown(w io.Writer, p *Plan, opts MarkdownOptions) error {
 	return err
 }
 
-// markdownLines renders the full comment as lines; owners[i] is the change
-// whose first line is lines[i] (zero for other lines), to count what a cut
-// leaves out.
-func markdownLines(p *Plan) ([]string, []Address) {
-	var lines []string
-	var owners []Address
+// markdownLines renders the comment as lines; owners[i] is the change whose
+// first line is lines[i] (zero for other lines), to count what a cut leaves
+// out. It stops once the lines pass limit bytes — they will be cut anyway,
+// and rendering all of a 10,000-consumer plan to keep 60 KB of it cost most
+// of show's time and memory — so total (the bytes with newlines) is exact
+// only when it is within limit.
+func markdownLines(p *Plan, limit int) (lines []string, owners []Address, total int) {
+	full := func() bool { return total > limit }
 	add := func(owner Address, ls ...string) {
 		for i, l := range ls {
+			total += len(l) + 1
 			lines = append(lines, l)
 			if i == 0 {
 				owners = append(owners, owner)
@@ -116,6 +115,9 @@ func markdownLines(p *Plan) ([]string, []Address) {
 			c := &p.Changes[i]
 			if c.Action != Blocked {
 				continue
+			}
+			if full() {
+				return lines, owners, total
 			}
 			item := []string{"- `" + c.Address.String() + "` (tenant `" + c.Tenant + "`): " + mdEscape(c.Blocked.Why)}
 			if u := c.Blocked.ConsentURL; u != "" {
@@ -144,6 +146,9 @@ func markdownLines(p *Plan) ([]string, []Address) {
 		}
 		add(Address{}, fmt.Sprintf("<details><summary>%s: %d %s</summary>", mdEscape(t.Label()), len(cs), noun), "", "```diff")
 		for _, c := range cs {
+			if full() {
+				return lines, owners, total
+			}
 			var b bytes.Buffer
 			tw := &textWriter{w: &b}
 			tw.change(c)
@@ -157,7 +162,7 @@ func markdownLines(p *Plan) ([]string, []Address) {
 		add(Address{}, "```", "", "</details>", "")
 	}
 	add(Address{}, "<sub>format "+p.FormatVersion+" · manifest sha256 `"+shortHash(p.Manifest.SHA256)+"`"+stateNote(p)+"</sub>")
-	return lines, owners
+	return lines, owners, total
 }
 
 func shortHash(h string) string {
