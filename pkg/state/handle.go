@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // ErrClosed is returned by Update after Close.
@@ -21,9 +19,6 @@ var ErrClosed = errors.New("state handle is closed")
 // lock). Writing would destroy that change, so the write is refused.
 var ErrModified = errors.New("state file was changed by something else while this run held the lock")
 
-// errTakeover tells a waiting Update that it must write the next batch.
-var errTakeover = errors.New("state: take over writing")
-
 // Handle is an open, locked state file. Update may be called from many
 // goroutines at once (the executor records each action as it lands):
 // concurrent changes are written together in one atomic write, and each
@@ -33,17 +28,20 @@ type Handle struct {
 	lock LockInfo
 	now  func() time.Time
 
-	mu       sync.Mutex
-	cur      *State      // latest state, including changes not yet written
-	durable  *State      // state as last written (or loaded)
-	disk     fs.FileInfo // the file as last written or loaded; nil if none
-	pending  []chan error
-	flushing bool
+	mu      sync.Mutex
+	cur     *State      // state as last written (or loaded), serial included
+	durable *State      // the same, as handed to the encoder
+	disk    fs.FileInfo // the file as last written or loaded; nil if none
+	// queue holds the updates waiting for the leader, the one Update call
+	// that applies and writes batches (handle_batch.go); leading says one
+	// is at work.
+	queue    []*update
+	leading  bool
 	closed   bool
 	inflight sync.WaitGroup
 	hooks    writeHooks
-	// enc keeps each resource's encoding between writes; only the
-	// goroutine currently flushing uses it.
+	// enc keeps each resource's encoding between writes; only the leader
+	// uses it.
 	enc encoder
 }
 
@@ -140,11 +138,18 @@ func (h *Handle) State() *State {
 // atomically, keeping the previous file as <path>.backup. If fn fails or
 // the result is invalid (for instance a secret-looking attribute) nothing
 // changes. fn must not keep the *State it is given, and must not call
-// methods on h (it runs under h's mutex).
+// methods on h. fn may be called more than once, each time on a fresh copy
+// of the state (only the last call's changes count), so it must do nothing
+// but change that copy.
 //
 // Version, lineage and serial are managed here: fn cannot change them; the
 // serial goes up by one per write and a lineage is assigned on the first
 // write. New resources get CreatedAt/CreatedBy, changed ones UpdatedAt.
+//
+// Concurrent updates are applied together (handle_batch.go): one copy of
+// the state, every waiting fn, one validation and one write, so a fleet's
+// apply does not copy and check the whole state once per recorded action.
+// Each Update still returns only once its own change is on disk.
 //
 // Update deliberately does not abandon a write when ctx is cancelled:
 // recording what already happened in Azure is exactly what must survive a
@@ -158,101 +163,26 @@ func (h *Handle) Update(ctx context.Context, fn func(*State) error) error {
 	}
 	h.inflight.Add(1)
 	defer h.inflight.Done()
-
-	next := h.cur.Clone()
-	if err := callLocked(&h.mu, fn, next); err != nil {
+	o := &update{fn: fn, done: make(chan updateResult, 1)}
+	h.queue = append(h.queue, o)
+	if h.leading {
 		h.mu.Unlock()
-		return err
-	}
-	next.Version, next.Lineage, next.Serial, next.exists = h.cur.Version, h.cur.Lineage, h.cur.Serial, h.cur.exists
-	checked := h.stamp(next)
-	if sameState(next, h.cur) {
-		// Nothing to record: do not bump the serial, which would make
-		// saved plans look stale, and do not create a file for nothing.
-		h.mu.Unlock()
-		return nil
-	}
-	if next.Lineage == "" {
-		next.Lineage = uuid.NewString()
-	}
-	// Only what fn changed is checked: h.cur was checked when it was
-	// loaded or written, and re-checking every resource on each recorded
-	// action made a run quadratic in the size of the state.
-	if err := validateChanged(next, checked); err != nil {
-		h.mu.Unlock()
-		return fmt.Errorf("state update refused: %w", err)
-	}
-	h.cur = next
-	mine := make(chan error, 1)
-	h.pending = append(h.pending, mine)
-	if h.flushing {
-		h.mu.Unlock()
-		if err := <-mine; err != errTakeover {
-			return err
-		}
-		h.mu.Lock()
-	}
-	h.flushing = true
-	return h.flushLocked(mine)
-}
-
-// callLocked runs fn with mu held; if fn panics, mu is released before the
-// panic goes on, so an executor that recovers a panicking action does not
-// find the handle deadlocked.
-func callLocked(mu *sync.Mutex, fn func(*State) error, s *State) error {
-	returned := false
-	defer func() {
-		if !returned {
-			mu.Unlock()
-		}
-	}()
-	err := fn(s)
-	returned = true
-	return err
-}
-
-// flushLocked writes every pending change in one write, tells their
-// callers, and hands the next batch to its first waiter. h.mu is held on
-// entry and released on return.
-func (h *Handle) flushLocked(mine chan error) error {
-	batch := h.pending
-	h.pending = nil
-	// A shallow copy suffices: h.cur is never changed in place (Update
-	// replaces it with a new value, fn works on a deep copy), only its
-	// serial and exists flag, which are fields of the copy.
-	cp := *h.cur
-	snap := &cp
-	snap.Serial = h.durable.Serial + 1
-	prevDisk := h.disk
-	h.mu.Unlock()
-
-	disk, written, err := h.write(snap, prevDisk)
-
-	h.mu.Lock()
-	if written {
-		snap.exists = true
-		h.durable, h.disk = snap, disk
-		h.cur.Serial, h.cur.exists = snap.Serial, true
-	}
-	if err != nil && !written {
-		// Nothing reached the disk: forget every change not yet written,
-		// including those queued meanwhile, and fail all their callers.
-		h.cur = h.durable.Clone()
-		batch = append(batch, h.pending...)
-		h.pending = nil
-	}
-	for _, c := range batch {
-		if c != mine {
-			c <- err
-		}
-	}
-	if len(h.pending) > 0 {
-		h.pending[0] <- errTakeover
 	} else {
-		h.flushing = false
+		h.leading = true
+		h.lead()
 	}
-	h.mu.Unlock()
-	return err
+	for {
+		r := <-o.done
+		switch {
+		case r.takeover:
+			h.mu.Lock()
+			h.lead()
+		case r.panicked:
+			panic(r.panicVal)
+		default:
+			return r.err
+		}
+	}
 }
 
 // write puts snap on disk after checking the lock is still ours and the
@@ -306,13 +236,13 @@ func unchanged(path string, prev fs.FileInfo) error {
 	return nil
 }
 
-// stamp fills bookkeeping fields of next's resources relative to h.cur. It
+// stamp fills bookkeeping fields of next's resources relative to base. It
 // returns, per resource of next, whether its content is that of the
-// resource of the same address in h.cur (already validated).
-func (h *Handle) stamp(next *State) []bool {
+// resource of the same address in base (already validated).
+func (h *Handle) stamp(base, next *State) []bool {
 	now := h.now().UTC()
-	byAddr := make(map[string]int, len(h.cur.Resources))
-	for i, r := range h.cur.Resources {
+	byAddr := make(map[string]int, len(base.Resources))
+	for i, r := range base.Resources {
 		byAddr[r.Address] = i
 	}
 	same := make([]bool, len(next.Resources))
@@ -331,7 +261,7 @@ func (h *Handle) stamp(next *State) []bool {
 			}
 			continue
 		}
-		prev := &h.cur.Resources[j]
+		prev := &base.Resources[j]
 		if r.CreatedAt.IsZero() {
 			r.CreatedAt = prev.CreatedAt
 		}
