@@ -58,7 +58,7 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := t.next.RoundTrip(req)
-	t.release(sent, resp)
+	t.release(sent, req.URL.Host, resp)
 	return resp, err
 }
 
@@ -82,9 +82,9 @@ func (t *limitTransport) acquire(ctx context.Context) (time.Time, error) {
 	}
 }
 
-// release frees the slot of a request sent at sent and adapts the limit to
-// its answer.
-func (t *limitTransport) release(sent time.Time, resp *http.Response) {
+// release frees the slot of a request to host sent at sent and adapts the
+// limit to its answer.
+func (t *limitTransport) release(sent time.Time, host string, resp *http.Response) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.inflight--
@@ -94,7 +94,7 @@ func (t *limitTransport) release(sent time.Time, resp *http.Response) {
 		if sent.After(t.cutAt) && t.limit > 1 {
 			t.limit, t.ok = max(1, t.limit/2), 0
 			t.cutAt = t.now()
-			t.log.Debug("throttled: lowering requests in flight", "limit", t.limit, "max", t.max, "host", resp.Request.URL.Host)
+			t.log.Debug("throttled: lowering requests in flight", "limit", t.limit, "max", t.max, "host", host)
 		}
 	case resp.StatusCode < http.StatusInternalServerError && t.limit < t.max:
 		if t.ok++; t.ok >= t.limit {

@@ -99,7 +99,7 @@ func TestLimitAdaptsToThrottling(t *testing.T) {
 		sent = append(sent, s)
 	}
 	for _, s := range sent {
-		lt.release(s, &http.Response{StatusCode: http.StatusTooManyRequests, Request: req})
+		lt.release(s, req.URL.Host, &http.Response{StatusCode: http.StatusTooManyRequests})
 	}
 	if got := lt.Limit(); got != 4 {
 		t.Fatalf("after one burst of 429s: limit %d, want 4", got)
