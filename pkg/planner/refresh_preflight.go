@@ -13,9 +13,11 @@ import (
 // preflight is refresh's last phase: it builds the plan once from what was
 // read (Build is pure) and, only for the writes that plan holds, reads what
 // the operator may do: the app roles of its Graph token in each tenant with
-// a Graph write (no API call: the token is already cached) and ARM's
-// effective permissions at each scope with a role-assignment write (one GET
-// per tenant and scope). A plan without writes costs nothing more. The
+// a Graph write (no API call once the token is cached; in a tenant refresh
+// read nothing from Graph, the token request) and ARM's effective
+// permissions at each scope with a role-assignment write (one GET per tenant
+// and scope, unless phase 3 already made it: see rightsAnswerExistence). A
+// plan without writes costs nothing more. The
 // reads never fail the refresh: an error leaves the right unknown and Build
 // checks nothing for it.
 func (r *refresher) preflight(destroy bool, now time.Time) {
