@@ -113,6 +113,10 @@ func (s *Server) listRoleAssignments(c *armCtx) armResult {
 	if e := s.check(c, actRARead, c.rt.Scope); e != nil {
 		return fail(e)
 	}
+	// Like every request under a resource group, a list at a group (or gallery) that does not exist is 404.
+	if e := s.checkScopeExists(c); e != nil {
+		return fail(e)
+	}
 	f, err := parseAssignmentFilter(c.q.Get("$filter"))
 	if err != nil {
 		return fail(newARMError(http.StatusBadRequest, "UnsupportedQuery",

@@ -175,3 +175,23 @@ func TestSimMissingGroupFoundByPermissionsRead(t *testing.T) {
 		})
 	}
 }
+
+// Once the consumer's principal exists, a grant's scope is read by listing
+// the principal's assignments there; at a resource group that does not
+// exist ARM answers 404, and the grant is blocked naming the missing scope.
+func TestSimMissingGroupOnceThePrincipalExists(t *testing.T) {
+	e := startSim(t, loadSeed(t, "quickstart"), nil)
+	m := loadManifest(t, "quickstart")
+	h := &byHand{t: t, e: e, m: m, marked: true}
+	h.everything()
+	missing := "/subscriptions/bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb/resourceGroups/no-such-rg"
+	m.Consumers[0].Grants[0].Scope = missing
+	p, snap, stats := e.plan(t, m, nil, Options{})
+	if got := snap.Assignments[AssignmentsKey(missing, snap.SPs[TenantKey(simFab)].SP.ObjectID)].Status; got != Missing {
+		t.Fatalf("assignments at the missing group: %v, want missing (routes %v)", got, stats.Routes)
+	}
+	c := mustChange(p, "role[fabrikam:"+missing+":Contributor]")
+	if c.Action != Blocked || !strings.Contains(c.Blocked.Why, "does not exist") {
+		t.Errorf("grant at a missing group: %s %+v, want blocked naming the missing scope", c.Action, c.Blocked)
+	}
+}
