@@ -32,7 +32,7 @@ func (r *run) applyPassword(ctx context.Context, c *planner.Change) error {
 	if err := r.checkFresh(ctx, c); err != nil {
 		return err
 	}
-	if c.Action == planner.NoOp && len(r.openJournal(c.Address.String())) == 0 {
+	if c.Action == planner.NoOp && len(r.opts.State.OpenJournal(c.Address.String())) == 0 {
 		// Nothing to write or settle: no sign-in needed.
 		app := r.out.get(p.AppAddress)
 		if p.KeyID == "" {
@@ -216,7 +216,7 @@ func (r *run) removePassword(ctx context.Context, c *planner.Change, dir azure.D
 		return err
 	}
 	keyID := c.Password.KeyID
-	cur, inState := r.stateGet(c.Address.String())
+	cur, inState := r.opts.State.Get(c.Address.String())
 	if keyID == "" && inState {
 		keyID = cur.ID
 	}
@@ -267,11 +267,11 @@ func (r *run) removePassword(ctx context.Context, c *planner.Change, dir azure.D
 //
 // Entries are closed once settled.
 func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Directory, appObjectID, appID string) (keep *azure.PasswordCredential, removed map[string]bool, err error) {
-	entries := r.openJournal(c.Address.String())
+	entries := r.opts.State.OpenJournal(c.Address.String())
 	if len(entries) == 0 {
 		return nil, nil, nil
 	}
-	current, _ := r.stateGet(c.Address.String())
+	current, _ := r.opts.State.Get(c.Address.String())
 	live, err := r.getAppByAppID(ctx, c, dir, appID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: reading the app to settle an interrupted password change: %w", c.Address, err)

@@ -13,11 +13,13 @@ import (
 	"github.com/galshare/galshare/pkg/state"
 )
 
-// StateStore is the part of *state.Handle the executor needs: a snapshot to
-// check origins against and an atomic, locked update. Tests may use the real
-// handle on a temporary file.
+// StateStore is the part of *state.Handle the executor needs: one record
+// and its open journal entries at a time (an action looks at its own, and a
+// copy of the whole state per action made a fleet's apply quadratic), and an
+// atomic, locked update. Tests may use the real handle on a temporary file.
 type StateStore interface {
-	State() *state.State
+	Get(address string) (state.Resource, bool)
+	OpenJournal(address string) []state.JournalEntry
 	Update(ctx context.Context, fn func(*state.State) error) error
 }
 

@@ -123,8 +123,8 @@ func (r *run) afterCall(c *planner.Change) {
 // nothing to do neither bumps the serial nor drops attributes recorded when
 // the object was made (a password's hint and expiry).
 func (r *run) record(ctx context.Context, c *planner.Change, res state.Resource) error {
-	_, movedFrom := r.stateGet(c.PreviousAddress.String())
-	if cur, ok := r.stateGet(res.Address); ok && sameRecord(cur, res) && len(r.openJournal(res.Address)) == 0 && !movedFrom {
+	_, movedFrom := r.opts.State.Get(c.PreviousAddress.String())
+	if cur, ok := r.opts.State.Get(res.Address); ok && sameRecord(cur, res) && len(r.opts.State.OpenJournal(res.Address)) == 0 && !movedFrom {
 		return nil
 	}
 	return r.commit(ctx, c, "", func(s *state.State) error { return s.Put(res) })
@@ -178,7 +178,7 @@ func (r *run) deleteRecorded(ctx context.Context, c *planner.Change, planID, int
 	}
 	id := planID
 	if id == "" {
-		if cur, ok := r.stateGet(c.Address.String()); ok {
+		if cur, ok := r.opts.State.Get(c.Address.String()); ok {
 			id = cur.ID
 		}
 	}
@@ -210,7 +210,7 @@ func (r *run) refuseAdoptedDelete(c *planner.Change) error {
 		if a.IsZero() {
 			continue
 		}
-		if cur, ok := r.stateGet(a.String()); ok && cur.Origin == state.OriginAdopted {
+		if cur, ok := r.opts.State.Get(a.String()); ok && cur.Origin == state.OriginAdopted {
 			return fmt.Errorf("%s: refusing to delete an object galshare adopted (it existed before galshare managed it)", c.Address)
 		}
 	}
@@ -233,25 +233,4 @@ func originFor(c *planner.Change) state.Origin {
 		return state.OriginAdopted
 	}
 	return state.OriginCreated
-}
-
-// stateGet reads one record of the state, without copying the whole state
-// when the store can (state.Handle.Get).
-func (r *run) stateGet(address string) (state.Resource, bool) {
-	if g, ok := r.opts.State.(interface {
-		Get(address string) (state.Resource, bool)
-	}); ok {
-		return g.Get(address)
-	}
-	return r.opts.State.State().Get(address)
-}
-
-// openJournal is the open journal entries of address, read like stateGet.
-func (r *run) openJournal(address string) []state.JournalEntry {
-	if g, ok := r.opts.State.(interface {
-		OpenJournal(address string) []state.JournalEntry
-	}); ok {
-		return g.OpenJournal(address)
-	}
-	return r.opts.State.State().OpenJournal(address)
 }
