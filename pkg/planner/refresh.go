@@ -183,8 +183,9 @@ func (r *refresher) admit() bool {
 	}
 }
 
-// goRead runs f with a slot of the semaphore.
-func (r *refresher) goRead(f func(ctx context.Context)) {
+// spawn runs f in a read goroutine once admitted (see admit); Refresh's
+// phases wait for it through wg.
+func (r *refresher) spawn(f func()) {
 	if !r.admit() {
 		return
 	}
@@ -192,14 +193,30 @@ func (r *refresher) goRead(f func(ctx context.Context)) {
 	go func() {
 		defer r.wg.Done()
 		defer func() { <-r.alive }()
-		select {
-		case r.sem <- struct{}{}:
-		case <-r.ctx.Done():
+		f()
+	}()
+}
+
+// slot takes a slot of the semaphore (false: the context ended); the caller
+// gives it back with <-r.sem.
+func (r *refresher) slot() bool {
+	select {
+	case r.sem <- struct{}{}:
+		return true
+	case <-r.ctx.Done():
+		return false
+	}
+}
+
+// goRead runs f with a slot of the semaphore.
+func (r *refresher) goRead(f func(ctx context.Context)) {
+	r.spawn(func() {
+		if !r.slot() {
 			return
 		}
 		defer func() { <-r.sem }()
 		f(r.ctx)
-	}()
+	})
 }
 
 // call counts one API call.

@@ -50,13 +50,7 @@ func (r *refresher) goReadAs(tenant string, a api, f func(ctx context.Context)) 
 		r.goRead(f)
 		return
 	}
-	if !r.admit() {
-		return
-	}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		defer func() { <-r.alive }()
+	r.spawn(func() {
 		gate, leader := r.signInGate(tenant, a)
 		if !leader {
 			select {
@@ -69,9 +63,7 @@ func (r *refresher) goReadAs(tenant string, a api, f func(ctx context.Context)) 
 		if leader {
 			defer closeOnce.Do(func() { close(gate.done) })
 		}
-		select {
-		case r.sem <- struct{}{}:
-		case <-r.ctx.Done():
+		if !r.slot() {
 			return
 		}
 		defer func() { <-r.sem }()
@@ -84,7 +76,7 @@ func (r *refresher) goReadAs(tenant string, a api, f func(ctx context.Context)) 
 			closeOnce.Do(func() { close(gate.done) })
 		}
 		f(r.ctx)
-	}()
+	})
 }
 
 // signsIn reports whether reads of tenant go through the operator's own
