@@ -28,10 +28,9 @@ type Handle struct {
 	lock LockInfo
 	now  func() time.Time
 
-	mu      sync.Mutex
-	cur     *State      // state as last written (or loaded), serial included
-	durable *State      // the same, as handed to the encoder
-	disk    fs.FileInfo // the file as last written or loaded; nil if none
+	mu   sync.Mutex
+	cur  *State      // state as last written (or loaded), serial included
+	disk fs.FileInfo // the file as last written or loaded; nil if none
 	// queue holds the updates waiting for the leader, the one Update call
 	// that applies and writes batches (handle_batch.go); leading says one
 	// is at work.
@@ -68,7 +67,7 @@ func open(ctx context.Context, path string, opts LockOptions, now func() time.Ti
 		}
 		return nil, err
 	}
-	h.cur, h.durable, h.disk = s, s.Clone(), disk
+	h.cur, h.disk = s, disk
 	removeLeftovers(path, now())
 	return h, nil
 }

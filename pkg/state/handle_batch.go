@@ -59,7 +59,7 @@ func (h *Handle) lead() {
 	h.mu.Lock()
 	if written {
 		snap.exists = true
-		h.cur, h.durable, h.disk = snap, snap, disk
+		h.cur, h.disk = snap, disk
 	}
 	if len(h.queue) > 0 {
 		h.queue[0].done <- updateResult{takeover: true}
