@@ -85,18 +85,6 @@ const authzSubscription = "00000000-0000-0000-0000-000000000000"
 
 var _ Resources = (*armResources)(nil)
 
-// newARMResources builds a tenant's client set with pipelines of its own
-// (tests; a Connector shares its options and pipelines, see
-// newARMResourcesShared).
-func newARMResources(tenant string, cred azcore.TokenCredential, copts azcore.ClientOptions, auxiliaryTenants []string) *armResources {
-	shared, err := newSharedPipelines(Environment{GraphEndpoint: "https://graph.invalid"}, copts)
-	if err != nil {
-		panic(err) // unreachable: the Graph endpoint above parses
-	}
-	return newARMResourcesShared(tenant, cred,
-		&arm.ClientOptions{ClientOptions: copts, DisableRPRegistration: true, AuxiliaryTenants: auxiliaryTenants}, shared)
-}
-
 // newARMResourcesShared builds a tenant's client set on a connector's
 // options and shared pipelines; no SDK client is built until used.
 func newARMResourcesShared(tenant string, cred azcore.TokenCredential, opts *arm.ClientOptions, shared *sharedPipelines) *armResources {

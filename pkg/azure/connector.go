@@ -292,8 +292,7 @@ func (c *Connector) lookupEnv(k string) (string, bool) { return c.opts.LookupEnv
 // Directory returns the Graph client for tenant.
 func (c *Connector) Directory(ctx context.Context, tenant string) (Directory, error) {
 	d, err := cachedClient(c, c.dirs, tenant, strings.ToLower(tenant), func(cred azcore.TokenCredential) (*graphDirectory, error) {
-		return &graphDirectory{tenant: tenant, g: &graphClient{
-			pl: c.shared.graph, base: c.shared.graphBase, auth: newGraphAuth(c.env, cred), log: c.log}}, nil
+		return c.shared.directory(tenant, c.env, cred, c.log), nil
 	})
 	if err != nil {
 		return nil, err // not d: a nil *graphDirectory is a non-nil Directory

@@ -6,9 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/hashicorp/go-hclog"
 )
 
 // appSelect is the $select for application reads: everything Application holds.
@@ -21,14 +18,6 @@ type graphDirectory struct {
 }
 
 var _ Directory = (*graphDirectory)(nil)
-
-func newGraphDirectory(tenant string, env Environment, cred azcore.TokenCredential, copts azcore.ClientOptions, log hclog.Logger) (*graphDirectory, error) {
-	g, err := newGraphClient(env, cred, copts, log)
-	if err != nil {
-		return nil, err
-	}
-	return &graphDirectory{tenant: tenant, g: g}, nil
-}
 
 func (d *graphDirectory) Tenant() string { return d.tenant }
 

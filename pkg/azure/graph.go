@@ -38,17 +38,6 @@ type graphClient struct {
 	log  hclog.Logger
 }
 
-// newGraphClient builds a client with a pipeline of its own (tests; a
-// Connector shares one, see Connector.Directory).
-func newGraphClient(env Environment, cred azcore.TokenCredential, copts azcore.ClientOptions, log hclog.Logger) (*graphClient, error) {
-	base, err := url.Parse(strings.TrimRight(env.GraphEndpoint, "/") + "/" + graphAPIVersion)
-	if err != nil {
-		return nil, fmt.Errorf("graph endpoint: %w", err)
-	}
-	pl := runtime.NewPipeline("galshare", "v0.1.0", runtime.PipelineOptions{PerRetry: []policy.Policy{tenantAuth{}}}, &copts)
-	return &graphClient{pl: pl, base: base, auth: newGraphAuth(env, cred), log: log}, nil
-}
-
 // graphRequest describes one call. path is relative to /v1.0 and already
 // escaped; query values are encoded with %20 for spaces (never '+').
 type graphRequest struct {

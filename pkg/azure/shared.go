@@ -14,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/hashicorp/go-hclog"
 )
 
 // Shared pipelines. An azcore pipeline costs about 2 KB (its sanitizer's
@@ -87,6 +88,12 @@ func armEndpoint(c cloud.Configuration) string {
 		return s.Endpoint
 	}
 	return cloud.AzurePublic.Services[cloud.ResourceManager].Endpoint
+}
+
+// directory is tenant's Graph client on the shared pipeline, authorised by
+// cred's Graph bearer policy.
+func (s *sharedPipelines) directory(tenant string, env Environment, cred azcore.TokenCredential, log hclog.Logger) *graphDirectory {
+	return &graphDirectory{tenant: tenant, g: &graphClient{pl: s.graph, base: s.graphBase, auth: newGraphAuth(env, cred), log: log}}
 }
 
 // newGraphAuth is the Graph bearer-token policy of one tenant's credential.

@@ -51,7 +51,7 @@ func TestSharedPipelinesAuthorisePerTenant(t *testing.T) {
 	res := map[string]*armResources{}
 	for _, tn := range tenants {
 		creds[tn] = &tenantCred{tenant: tn}
-		dirs[tn] = &graphDirectory{tenant: tn, g: &graphClient{pl: shared.graph, base: shared.graphBase, auth: newGraphAuth(env, creds[tn]), log: hclog.NewNullLogger()}}
+		dirs[tn] = shared.directory(tn, env, creds[tn], hclog.NewNullLogger())
 		res[tn] = newARMResourcesShared(tn, creds[tn], armOpts, shared)
 	}
 	ctx := context.Background()
