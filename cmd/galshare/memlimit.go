@@ -23,10 +23,10 @@ import (
 // the Go runtime has already applied it at start.
 const defaultMemoryLimit = 224 << 20
 
-// unlimitedCommands are the commands that run without the default limit:
-// the simulator holds a whole simulated fleet (its memory is the fixture's,
-// not galshare's, and a 10,000-tenant world is larger than the limit).
-var unlimitedCommands = map[string]bool{"sim": true}
+// unlimitedCommand reports whether cmd runs without the default limit: the
+// simulator holds a whole simulated fleet (its memory is the fixture's, not
+// galshare's, and a 10,000-tenant world is larger than the limit).
+func unlimitedCommand(cmd string) bool { return cmd == "sim" }
 
 // commandOf is the name of the subcommand args run: the first argument that
 // is neither a flag nor the value of a global flag given separately.
@@ -51,10 +51,10 @@ const envMemoryLimit = "GOMEMLIMIT"
 
 // setMemoryLimit applies defaultMemoryLimit for the command args run,
 // unless lookup finds GOMEMLIMIT (which the runtime has already applied) or
-// the command is one of unlimitedCommands. It returns the limit it set (0:
+// unlimitedCommand says so. It returns the limit it set (0:
 // none).
 func setMemoryLimit(args []string, lookup func(string) (string, bool)) int64 {
-	if _, ok := lookup(envMemoryLimit); ok || unlimitedCommands[commandOf(args)] {
+	if _, ok := lookup(envMemoryLimit); ok || unlimitedCommand(commandOf(args)) {
 		return 0
 	}
 	debug.SetMemoryLimit(defaultMemoryLimit)
