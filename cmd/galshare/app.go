@@ -120,6 +120,18 @@ func parseLogLevel(s string) (hclog.Level, error) {
 	return hclog.NoLevel, fmt.Errorf("unknown log level %q (want one of %s)", s, strings.Join(logLevels, ", "))
 }
 
+// termSize is the size of the terminal stdout is on (80×24 when it cannot
+// be read). It is asked again for every frame of the live view, so a window
+// resize reflows the next frame.
+func (a *app) termSize() (cols, rows int) {
+	if f, ok := a.stdout.(*os.File); ok {
+		if c, r, err := term.GetSize(int(f.Fd())); err == nil && c > 0 && r > 0 {
+			return c, r
+		}
+	}
+	return 80, 24
+}
+
 // isTerminal reports whether w is an *os.File attached to a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

@@ -132,9 +132,9 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 		return err
 	}
 
-	ctx, stop := interruptible(parent)
-	defer stop.release()
 	view := newApplyView(a, f.jsonOut)
+	ctx, stop := interruptible(parent, func(second bool) { view.Notice(interruptNotice(second, view.Running())) })
+	defer stop.release()
 	rep, err := executor.Apply(ctx, plan, executor.Options{
 		Clients:     conn,
 		State:       hd,
@@ -190,6 +190,9 @@ func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Con
 	ropts.Destroy = destroy
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, false, planInterrupted(a)
+		}
 		return nil, false, refreshError(a.stderr, err)
 	}
 	p, err := planner.Build(m, snap, st, planner.Options{
@@ -278,11 +281,15 @@ type stopper struct {
 	cancel   context.CancelFunc
 	sigs     chan os.Signal
 	done     chan struct{}
+	// notify answers each stage at once (false: graceful, true: cancel),
+	// so the operator never presses Ctrl-C into silence.
+	notify     func(second bool)
+	cancelOnce sync.Once
 }
 
-func interruptible(parent context.Context) (context.Context, *stopper) {
+func interruptible(parent context.Context, notify func(second bool)) (context.Context, *stopper) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
-	s := &stopper{graceful: make(chan struct{}), cancel: cancel, sigs: make(chan os.Signal, 2), done: make(chan struct{})}
+	s := &stopper{graceful: make(chan struct{}), cancel: cancel, sigs: make(chan os.Signal, 2), done: make(chan struct{}), notify: notify}
 	signal.Notify(s.sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		parentDone := parent.Done()
@@ -299,7 +306,12 @@ func interruptible(parent context.Context) (context.Context, *stopper) {
 				if n == 1 {
 					s.stopGraceful()
 				} else {
-					cancel()
+					s.cancelOnce.Do(func() {
+						if s.notify != nil {
+							s.notify(true)
+						}
+						cancel()
+					})
 				}
 			case <-s.done:
 				return
@@ -309,7 +321,30 @@ func interruptible(parent context.Context) (context.Context, *stopper) {
 	return ctx, s
 }
 
-func (s *stopper) stopGraceful() { s.once.Do(func() { close(s.graceful) }) }
+func (s *stopper) stopGraceful() {
+	s.once.Do(func() {
+		if s.notify != nil {
+			s.notify(false)
+		}
+		close(s.graceful)
+	})
+}
+
+// interruptNotice is the answer to a Ctrl-C during apply. running < 0 means
+// the view does not count actions (JSON).
+func interruptNotice(second bool, running int) string {
+	calls := "the running calls"
+	switch {
+	case running == 1:
+		calls = "1 running call"
+	case running >= 0:
+		calls = fmt.Sprintf("%d running calls", running)
+	}
+	if second {
+		return "Second interrupt: cancelling " + calls + "; state is saved as they stop."
+	}
+	return "Interrupt received: finishing " + calls + ", starting nothing new — press Ctrl-C again to cancel them."
+}
 
 func (s *stopper) release() {
 	signal.Stop(s.sigs)

@@ -174,6 +174,9 @@ func refreshForPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, m
 	ropts.Destroy, ropts.NoPreflight = f.destroy, f.noPreflight
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, azure.Environment{}, planInterrupted(a)
+		}
 		return nil, azure.Environment{}, refreshError(a.stderr, err)
 	}
 	a.log.Debug("refresh done", "calls", snap.Calls)
@@ -201,6 +204,13 @@ func renderPlan(a *app, p *planner.Plan, format string, showUnchanged bool) erro
 		return planner.RenderMarkdown(a.stdout, p, planner.MarkdownOptions{})
 	}
 	return planner.RenderText(a.stdout, p, planner.TextOptions{Color: a.useColor(), ShowNoOps: showUnchanged})
+}
+
+// planInterrupted answers a Ctrl-C while plan (or apply's planning) reads
+// Azure: plan writes nothing, so nothing was changed. Exit 1.
+func planInterrupted(a *app) error {
+	fmt.Fprintln(a.stderr, "galshare: plan interrupted, nothing was changed.")
+	return withExitCode(exitFailure, nil)
 }
 
 // refreshError prints each distinct Azure failure as one line (tenant,

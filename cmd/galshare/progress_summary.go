@@ -20,14 +20,20 @@ func writeApplySummary(w io.Writer, verb string, s executor.Summary) {
 	case s.Failed > 0:
 		state = "finished with errors"
 	case len(s.BlockedActions) > 0:
-		state = "stopped at actions that need a human"
+		state = "stopped at blocked actions"
 	}
-	cancelled := ""
-	if s.Cancelled > 0 {
-		cancelled = fmt.Sprintf(", %d cancelled", s.Cancelled)
+	// Zero counts other than succeeded are left out, so the line stays
+	// short enough for an 80-column terminal.
+	counts := fmt.Sprintf("%d succeeded", s.Succeeded)
+	for _, c := range []struct {
+		n    int
+		word string
+	}{{s.Failed, "failed"}, {s.Blocked, "blocked"}, {s.Skipped, "skipped"}, {s.NotStarted, "not started"}, {s.Cancelled, "cancelled"}} {
+		if c.n > 0 {
+			counts += fmt.Sprintf(", %d %s", c.n, c.word)
+		}
 	}
-	fmt.Fprintf(w, "%s %s: %d succeeded, %d failed, %d blocked, %d skipped, %d not started%s (%s).\n",
-		verb, state, s.Succeeded, s.Failed, s.Blocked, s.Skipped, s.NotStarted, cancelled, round(s.DurationMS))
+	fmt.Fprintf(w, "%s %s: %s (%s).\n", verb, state, counts, round(s.DurationMS))
 	if s.Stopped {
 		fmt.Fprintln(w, "State is saved; run apply again to continue.")
 	}
