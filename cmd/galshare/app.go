@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/term"
@@ -45,6 +46,9 @@ type app struct {
 
 	// logLevel is bound to --log-level; empty means "use GALSHARE_LOG or warn".
 	logLevel string
+
+	// refreshLogEvery replaces refreshLogEvery (tests; zero: the default).
+	refreshLogEvery time.Duration
 }
 
 // newApp builds the app for one CLI invocation.

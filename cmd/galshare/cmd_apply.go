@@ -188,7 +188,9 @@ func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Con
 	defer done()
 	// destroy's deletions get the same rights preflight as plan --destroy.
 	ropts.Destroy = destroy
+	stopProgress := startRefreshProgress(a, &ropts)
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
+	stopProgress()
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, false, planInterrupted(a)

@@ -172,7 +172,9 @@ func refreshForPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, m
 	ropts, done := az.refreshOptions(a, conn, m)
 	defer done()
 	ropts.Destroy, ropts.NoPreflight = f.destroy, f.noPreflight
+	stopProgress := startRefreshProgress(a, &ropts)
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
+	stopProgress()
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, azure.Environment{}, planInterrupted(a)

@@ -235,3 +235,27 @@ func TestApplyInterruptedWhilePlanning(t *testing.T) {
 		t.Errorf("%d writes reached Azure", s.Writes)
 	}
 }
+
+// TestPlanShowsRefreshProgress: at high latency, plan on a terminal says
+// what it is reading while it reads, and leaves no trace of it on screen
+// once the plan is printed.
+func TestPlanShowsRefreshProgress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives a real process on a pseudo-terminal")
+	}
+	w := newCLIWorld(t, "partner-msp")
+	w.sim.SetFaults(azsim.FaultProfile{Latency: 400 * time.Millisecond})
+	r := w.startTTY(100, 24, "plan", w.manifest)
+	r.waitFor("reading Azure: ")
+	r.waitFor(" read · ")
+	code, out := r.wait()
+	if code != exitBlocked {
+		t.Fatalf("plan: exit %d, want 3\n%s", code, out)
+	}
+	lines := screenLines(t, out, 100, 24)
+	for _, l := range lines {
+		if strings.Contains(l, "reading Azure") {
+			t.Errorf("the progress line stayed on screen: %q", l)
+		}
+	}
+}
