@@ -158,7 +158,7 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 		if destroy {
 			verb = "Destroy"
 		}
-		writeApplySummary(a.stdout, verb, rep.Summary)
+		writeApplySummary(a.stdout, verb, rep.Summary, saved)
 	}
 	return withExitCode(rep.ExitCode(), nil)
 }
@@ -260,7 +260,11 @@ func confirm(a *app, f *applyFlags, op string) error {
 	if !isTerminalReader(a.stdin) || f.jsonOut {
 		return fmt.Errorf("refusing to %s without confirmation: stdin is not a terminal (or --json is set); review the plan and pass --auto-approve, or apply a saved plan file", op)
 	}
-	fmt.Fprintf(a.stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+	question := "Do you want to perform these actions?"
+	if op == "destroy" {
+		question = "Do you really want to destroy what galshare created for this manifest?\n  Objects it adopted are only forgotten, never deleted."
+	}
+	fmt.Fprintf(a.stdout, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)
 	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" {
 		return withExitCode(exitFailure, errNotConfirmed)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -123,7 +124,7 @@ func (v *lineView) Event(ev executor.Event) {
 			fmt.Fprintf(v.w, "%s: %s\n", ev.Address, outcome(ev))
 		}
 	case executor.EventError:
-		fmt.Fprintf(v.w, "%s: %s [%s]: %s\n", ev.Address, ev.Status, round(ev.DurationMS), ev.Error)
+		fmt.Fprintf(v.w, "%s: %s [%s]: %s\n", ev.Address, ev.Status, round(ev.DurationMS), eventError(ev))
 	}
 }
 
@@ -142,3 +143,10 @@ func (v *lineView) Running() int {
 }
 
 func (v *lineView) Close() {}
+
+// eventError is an error event's message without the address and status
+// the view already printed before it ("sp[x]: blocked: …" said once).
+func eventError(ev executor.Event) string {
+	msg := strings.TrimPrefix(ev.Error, ev.Address+": ")
+	return strings.TrimPrefix(msg, ev.Status+": ")
+}

@@ -111,9 +111,9 @@ func TestLiveViewFitsTheTerminal(t *testing.T) {
 				v.Event(executor.Event{Type: executor.EventComplete, Address: a, Action: "create", Status: "succeeded", DurationMS: 1234})
 			}
 			v.Close()
-			writeApplySummary(&b, "Apply", executor.Summary{Succeeded: 60, DurationMS: 70})
+			writeApplySummary(&b, "Apply", executor.Summary{Succeeded: 60, Added: 60, DurationMS: 70}, false)
 			lines := screenLines(t, onlcr(b.Bytes()), cols, 24)
-			checkScreen(t, lines, cols, "Apply complete: 60 succeeded (70ms).",
+			checkScreen(t, lines, cols, "Apply complete: 60 added, 0 changed, 0 destroyed (70ms).",
 				"Interrupt received: finishing 30 running")
 			for _, a := range addrs {
 				n := 0
@@ -163,9 +163,9 @@ func TestWriteApplySummary(t *testing.T) {
 				Command: `az role assignment create --assignee app --role "Contributor" --scope /s`}}},
 	}
 	var b bytes.Buffer
-	writeApplySummary(&b, "Apply", s)
+	writeApplySummary(&b, "Apply", s, false)
 	want := `
-Apply finished with errors: 4 succeeded, 1 failed, 1 blocked, 2 skipped (2.5s).
+Apply finished with errors: 0 added, 0 changed, 0 destroyed, 1 failed, 1 blocked, 2 skipped (2.5s).
 
 Error: tenant t: POST servicePrincipals: permission denied
   fix: grant Application.ReadWrite.All

@@ -124,8 +124,7 @@ func (v *liveView) Event(ev executor.Event) {
 		v.failed++
 		// The error often repeats the address and status ("sp[x]: blocked:
 		// …"); say each once.
-		msg := strings.TrimPrefix(ev.Error, ev.Address+": ")
-		msg = strings.TrimPrefix(msg, ev.Status+": ")
+		msg := eventError(ev)
 		head := "✗ " + ev.Address + ": " + ev.Status
 		if ev.DurationMS > 0 {
 			head += " [" + round(ev.DurationMS) + "]"
