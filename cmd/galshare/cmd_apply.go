@@ -32,12 +32,17 @@ type applyFlags struct {
 	jsonOut     bool
 }
 
-func (f *applyFlags) register(cmd *cobra.Command) {
+func (f *applyFlags) register(cmd *cobra.Command, destroy bool) {
 	fs := cmd.Flags()
-	fs.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation (required without a terminal)")
-	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock held by another run (0: fail at once)")
-	fs.DurationVar(&f.waitTimeout, "wait-timeout", 30*time.Minute, "how long each replication wait may take")
-	fs.BoolVar(&f.jsonOut, "json", false, "stream one JSON event per line (start, progress, complete, error, summary) instead of text")
+	if destroy {
+		fs.BoolVar(&f.autoApprove, "auto-approve", false, "destroy without asking for confirmation (required without a terminal)")
+	} else {
+		fs.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation (required without a terminal)")
+		// destroy has no image version to wait for.
+		fs.DurationVar(&f.waitTimeout, "wait-timeout", 30*time.Minute, "let each replication wait take up to `DURATION`")
+	}
+	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock another run holds (0: fail at once)")
+	fs.BoolVar(&f.jsonOut, "json", false, "stream one JSON event per line (start, progress, complete, error, interrupt, summary) instead of text")
 }
 
 func newApplyCmd(a *app) *cobra.Command {
@@ -53,8 +58,10 @@ elsewhere pass --auto-approve). With a PLANFILE written by "plan --out" it
 applies exactly that plan, and refuses when the manifest, the state
 (lineage/serial) or any live object the plan fingerprinted changed since.
 
-Actions run as soon as their dependencies succeed, at most --parallelism at
-once. Consistency lag and throttling are retried with backoff; any other
+Actions run as soon as their dependencies succeed. --parallelism bounds the
+requests on the wire to Azure (token requests included), not the actions: up
+to three actions per request slot run, so those waiting on a state write or a
+backoff leave no slot idle. Consistency lag and throttling are retried with backoff; any other
 failure fails that action only: what depends on it is skipped, everything
 else goes on. Every result is written to the state file as it lands. A new
 client secret is written only to its delivery target (mode 0600), never to
@@ -73,7 +80,7 @@ human must take (consent, role grant) — run apply again once they are done.`,
 			return runApply(cmd.Context(), a, az, &f, args[0], false)
 		},
 	}
-	f.register(cmd)
+	f.register(cmd, false)
 	az.register(cmd)
 	return cmd
 }

@@ -75,9 +75,9 @@ action (takes precedence over 2).`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&f.out, "out", "", "save the plan to this file (JSON, mode 0600) for apply and show")
+	fs.StringVar(&f.out, "out", "", "save the plan to `FILE` (JSON, mode 0600) for apply and show")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the plan as JSON (same as --format json; see docs/plan-json.md)")
-	fs.StringVar(&f.format, "format", "text", "output format: text, json or markdown (for pull-request comments)")
+	fs.StringVar(&f.format, "format", "text", "output `FORMAT`: text, json or markdown (for pull-request comments)")
 	fs.BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes (0 only when there are none)")
 	fs.BoolVar(&f.destroy, "destroy", false, "plan the removal of everything galshare created for this manifest")
 	fs.StringArrayVar(&f.targets, "target", nil, "limit the plan to this address and what it depends on (repeatable)")
