@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/term"
@@ -45,6 +46,9 @@ type app struct {
 
 	// logLevel is bound to --log-level; empty means "use GALSHARE_LOG or warn".
 	logLevel string
+
+	// refreshLogEvery replaces refreshLogEvery (tests; zero: the default).
+	refreshLogEvery time.Duration
 }
 
 // newApp builds the app for one CLI invocation.
@@ -118,6 +122,18 @@ func parseLogLevel(s string) (hclog.Level, error) {
 		}
 	}
 	return hclog.NoLevel, fmt.Errorf("unknown log level %q (want one of %s)", s, strings.Join(logLevels, ", "))
+}
+
+// termSize is the size of the terminal stdout is on (80×24 when it cannot
+// be read). It is asked again for every frame of the live view, so a window
+// resize reflows the next frame.
+func (a *app) termSize() (cols, rows int) {
+	if f, ok := a.stdout.(*os.File); ok {
+		if c, r, err := term.GetSize(int(f.Fd())); err == nil && c > 0 && r > 0 {
+			return c, r
+		}
+	}
+	return 80, 24
 }
 
 // isTerminal reports whether w is an *os.File attached to a terminal.

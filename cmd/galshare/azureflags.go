@@ -36,9 +36,9 @@ func (f *azureFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.cloudFile, "cloud", "",
 		"`FILE` with cloud endpoints and CA (e.g. the cloud.json galshare sim serve writes; env "+envCloud+"; default: Azure public cloud)")
 	fs.StringVar(&f.credentialsFile, "credentials", "",
-		"credentials file naming how to sign in to each tenant (env "+envCredentials+"; never the manifest)")
-	fs.StringVar(&f.statePath, "state", state.DefaultPath, "path of the state file")
-	fs.IntVar(&f.parallelism, "parallelism", planner.DefaultParallelism, "maximum Azure calls in flight")
+		"credentials `FILE` naming how to sign in to each tenant (env "+envCredentials+"; never the manifest)")
+	fs.StringVar(&f.statePath, "state", state.DefaultPath, "the state `FILE`")
+	fs.IntVar(&f.parallelism, "parallelism", planner.DefaultParallelism, "at most `N` requests to Azure on the wire at once (token requests included)")
 }
 
 // connector builds the pkg/azure connector from the flags (or their

@@ -32,12 +32,17 @@ type applyFlags struct {
 	jsonOut     bool
 }
 
-func (f *applyFlags) register(cmd *cobra.Command) {
+func (f *applyFlags) register(cmd *cobra.Command, destroy bool) {
 	fs := cmd.Flags()
-	fs.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation (required without a terminal)")
-	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock held by another run (0: fail at once)")
-	fs.DurationVar(&f.waitTimeout, "wait-timeout", 30*time.Minute, "how long each replication wait may take")
-	fs.BoolVar(&f.jsonOut, "json", false, "stream one JSON event per line (start, progress, complete, error, summary) instead of text")
+	if destroy {
+		fs.BoolVar(&f.autoApprove, "auto-approve", false, "destroy without asking for confirmation (required without a terminal)")
+	} else {
+		fs.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation (required without a terminal)")
+		// destroy has no image version to wait for.
+		fs.DurationVar(&f.waitTimeout, "wait-timeout", 30*time.Minute, "let each replication wait take up to `DURATION`")
+	}
+	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock another run holds (0: fail at once)")
+	fs.BoolVar(&f.jsonOut, "json", false, "stream one JSON event per line (start, progress, complete, error, interrupt, summary) instead of text")
 }
 
 func newApplyCmd(a *app) *cobra.Command {
@@ -53,8 +58,10 @@ elsewhere pass --auto-approve). With a PLANFILE written by "plan --out" it
 applies exactly that plan, and refuses when the manifest, the state
 (lineage/serial) or any live object the plan fingerprinted changed since.
 
-Actions run as soon as their dependencies succeed, at most --parallelism at
-once. Consistency lag and throttling are retried with backoff; any other
+Actions run as soon as their dependencies succeed. --parallelism bounds the
+requests on the wire to Azure (token requests included), not the actions: up
+to three actions per request slot run, so those waiting on a state write or a
+backoff leave no slot idle. Consistency lag and throttling are retried with backoff; any other
 failure fails that action only: what depends on it is skipped, everything
 else goes on. Every result is written to the state file as it lands. A new
 client secret is written only to its delivery target (mode 0600), never to
@@ -73,7 +80,7 @@ human must take (consent, role grant) — run apply again once they are done.`,
 			return runApply(cmd.Context(), a, az, &f, args[0], false)
 		},
 	}
-	f.register(cmd)
+	f.register(cmd, false)
 	az.register(cmd)
 	return cmd
 }
@@ -132,9 +139,9 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 		return err
 	}
 
-	ctx, stop := interruptible(parent)
-	defer stop.release()
 	view := newApplyView(a, f.jsonOut)
+	ctx, stop := interruptible(parent, func(second bool) { view.Notice(interruptNotice(second, view.Running())) })
+	defer stop.release()
 	rep, err := executor.Apply(ctx, plan, executor.Options{
 		Clients:     conn,
 		State:       hd,
@@ -158,7 +165,7 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 		if destroy {
 			verb = "Destroy"
 		}
-		writeApplySummary(a.stdout, verb, rep.Summary)
+		writeApplySummary(a.stdout, verb, rep.Summary, saved)
 	}
 	return withExitCode(rep.ExitCode(), nil)
 }
@@ -188,8 +195,13 @@ func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Con
 	defer done()
 	// destroy's deletions get the same rights preflight as plan --destroy.
 	ropts.Destroy = destroy
+	stopProgress := startRefreshProgress(a, &ropts)
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
+	stopProgress()
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, false, planInterrupted(a)
+		}
 		return nil, false, refreshError(a.stderr, err)
 	}
 	p, err := planner.Build(m, snap, st, planner.Options{
@@ -255,7 +267,11 @@ func confirm(a *app, f *applyFlags, op string) error {
 	if !isTerminalReader(a.stdin) || f.jsonOut {
 		return fmt.Errorf("refusing to %s without confirmation: stdin is not a terminal (or --json is set); review the plan and pass --auto-approve, or apply a saved plan file", op)
 	}
-	fmt.Fprintf(a.stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+	question := "Do you want to perform these actions?"
+	if op == "destroy" {
+		question = "Do you really want to destroy what galshare created for this manifest?\n  Objects it adopted are only forgotten, never deleted."
+	}
+	fmt.Fprintf(a.stdout, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)
 	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" {
 		return withExitCode(exitFailure, errNotConfirmed)
@@ -278,11 +294,15 @@ type stopper struct {
 	cancel   context.CancelFunc
 	sigs     chan os.Signal
 	done     chan struct{}
+	// notify answers each stage at once (false: graceful, true: cancel),
+	// so the operator never presses Ctrl-C into silence.
+	notify     func(second bool)
+	cancelOnce sync.Once
 }
 
-func interruptible(parent context.Context) (context.Context, *stopper) {
+func interruptible(parent context.Context, notify func(second bool)) (context.Context, *stopper) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
-	s := &stopper{graceful: make(chan struct{}), cancel: cancel, sigs: make(chan os.Signal, 2), done: make(chan struct{})}
+	s := &stopper{graceful: make(chan struct{}), cancel: cancel, sigs: make(chan os.Signal, 2), done: make(chan struct{}), notify: notify}
 	signal.Notify(s.sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		parentDone := parent.Done()
@@ -299,7 +319,12 @@ func interruptible(parent context.Context) (context.Context, *stopper) {
 				if n == 1 {
 					s.stopGraceful()
 				} else {
-					cancel()
+					s.cancelOnce.Do(func() {
+						if s.notify != nil {
+							s.notify(true)
+						}
+						cancel()
+					})
 				}
 			case <-s.done:
 				return
@@ -309,7 +334,30 @@ func interruptible(parent context.Context) (context.Context, *stopper) {
 	return ctx, s
 }
 
-func (s *stopper) stopGraceful() { s.once.Do(func() { close(s.graceful) }) }
+func (s *stopper) stopGraceful() {
+	s.once.Do(func() {
+		if s.notify != nil {
+			s.notify(false)
+		}
+		close(s.graceful)
+	})
+}
+
+// interruptNotice is the answer to a Ctrl-C during apply. running < 0 means
+// the view does not count actions (JSON).
+func interruptNotice(second bool, running int) string {
+	calls := "the running calls"
+	switch {
+	case running == 1:
+		calls = "1 running call"
+	case running >= 0:
+		calls = fmt.Sprintf("%d running calls", running)
+	}
+	if second {
+		return "Second interrupt: cancelling " + calls + "; state is saved as they stop."
+	}
+	return "Interrupt received: finishing " + calls + ", starting nothing new — press Ctrl-C again to cancel them."
+}
 
 func (s *stopper) release() {
 	signal.Stop(s.sigs)

@@ -43,7 +43,11 @@ directory:
   4. galshare verify     sign in as the app and use the share as a consumer
   5. galshare plan       again: no changes, and no write calls
 
-and sums up what it made and how many API calls it took. Everything made in
+Then it adds a consumer whose own administrator acts (access: manual):
+apply does its part and stops with exit 3, printing the consent URL and
+the role grant; the demo plays that administrator in the simulator; apply
+then records what the administrator made, and verify passes in all three
+tenants. It ends with how to point galshare at real Azure, and sums up what it made and how many API calls it took. Everything made in
 the simulator, the state file and the delivered secret live in the temporary
 directory, which is removed at the end unless --keep DIR is given (it is
 also kept when a step fails). With --keep, "galshare sim serve --dir DIR/sim"
@@ -136,10 +140,14 @@ func runDemo(ctx context.Context, a *app, f *demoFlags) (err error) {
 		{"verify", "sign in as the app and use the share the way the consumer will", []string{"verify", "--cloud", d.cloud, d.manifest}, exitOK},
 		{"plan again", "plan again: nothing left to do (exit 0 with --detailed-exitcode)", d.azure("plan", "--detailed-exitcode"), exitOK},
 	}
+	total := len(steps) + len(manualSteps(d))
 	for i, s := range steps {
-		if err := d.step(ctx, i+1, len(steps), s); err != nil {
+		if err := d.step(ctx, i+1, total, s); err != nil {
 			return err
 		}
+	}
+	if err := d.manualPart(ctx, len(steps), total); err != nil {
+		return err
 	}
 	d.summary(time.Since(start), f.keep != "")
 	failed = false
@@ -180,6 +188,7 @@ func (d *demoRun) start(ctx context.Context, noWait bool) error {
 	if err != nil {
 		return fmt.Errorf("the embedded simulator world is invalid: %w", err)
 	}
+	addManualTenant(seed)
 	sim, err := azsim.Start(ctx, azsim.Options{Seed: seed, Dir: filepath.Join(d.dir, "sim"), Logger: d.a.log.Named("sim")})
 	if err != nil {
 		return fmt.Errorf("starting the simulator: %w", err)
@@ -258,7 +267,8 @@ func (d *demoRun) display(args []string) string {
 // summary prints what the demo made and what each step cost.
 func (d *demoRun) summary(total time.Duration, kept bool) {
 	w := d.a.stdout
-	fmt.Fprintf(w, "\n==> Demo complete in %s: validate → plan → apply → verify → plan (no changes).\n\n", total.Round(10*time.Millisecond))
+	fmt.Fprintf(w, "\n==> Demo complete in %s: validate → plan → apply → verify → plan (no changes),\n"+
+		"    then a manual consumer: apply (blocked, exit 3) → its administrator acts → apply → verify.\n\n", total.Round(10*time.Millisecond))
 	if st, err := state.Read(d.state); err == nil {
 		fmt.Fprintf(w, "Objects galshare manages (state file galshare.state.json, serial %d):\n", st.Serial)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -279,8 +289,10 @@ func (d *demoRun) summary(total time.Duration, kept bool) {
 		writes += r.writes
 	}
 	fmt.Fprintf(w, "  %-12s %6d %7d %9s\n", "total", calls, writes, total.Round(time.Millisecond))
-	if last := d.rows[len(d.rows)-1]; last.writes == 0 {
-		fmt.Fprintln(w, "The second plan made no write call: apply converged.")
+	for _, r := range d.rows {
+		if r.title == "plan again" && r.writes == 0 {
+			fmt.Fprintln(w, "The second plan made no write call: apply converged.")
+		}
 	}
 	fmt.Fprintf(w, "\nThe client secret was delivered to secrets/myGalleryApp.json (mode 0600) and printed nowhere.\n")
 	if kept {
@@ -291,5 +303,13 @@ func (d *demoRun) summary(total time.Duration, kept bool) {
 	} else {
 		fmt.Fprintln(w, "The demo directory was removed; keep it next time with --keep DIR.")
 	}
-	fmt.Fprintln(w, "Next: write your own manifest (see examples/ and README.md) and run galshare plan against Azure.")
+	fmt.Fprint(w, `
+Next, against real Azure: write your own manifest (see examples/ and README.md) and give galshare
+credentials for each tenant it manages — per tenant, an app registration or managed identity of yours:
+  export GALSHARE_TENANT_<TENANT ID, UPPER CASE, NO DASHES>_CLIENT_ID=<client id>
+  export GALSHARE_TENANT_<…>_CLIENT_SECRET=<secret>     (or _CERTIFICATE_FILE, _FEDERATED_TOKEN_FILE)
+or a credentials file (--credentials FILE), or az login for the default chain; the rights each tenant
+needs are in docs/permissions.md. Then, without --cloud:
+  galshare validate manifest.yaml && galshare plan --out plan.json manifest.yaml
+`)
 }

@@ -27,7 +27,7 @@ Exit codes: 0 done, 1 failures (or interrupted), 3 blocked on a human action.`,
 			return runApply(cmd.Context(), a, az, &f, args[0], true)
 		},
 	}
-	f.register(cmd)
+	f.register(cmd, true)
 	az.register(cmd)
 	return cmd
 }

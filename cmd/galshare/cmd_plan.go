@@ -75,9 +75,9 @@ action (takes precedence over 2).`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&f.out, "out", "", "save the plan to this file (JSON, mode 0600) for apply and show")
+	fs.StringVar(&f.out, "out", "", "save the plan to `FILE` (JSON, mode 0600) for apply and show")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the plan as JSON (same as --format json; see docs/plan-json.md)")
-	fs.StringVar(&f.format, "format", "text", "output format: text, json or markdown (for pull-request comments)")
+	fs.StringVar(&f.format, "format", "text", "output `FORMAT`: text, json or markdown (for pull-request comments)")
 	fs.BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes (0 only when there are none)")
 	fs.BoolVar(&f.destroy, "destroy", false, "plan the removal of everything galshare created for this manifest")
 	fs.StringArrayVar(&f.targets, "target", nil, "limit the plan to this address and what it depends on (repeatable)")
@@ -172,8 +172,13 @@ func refreshForPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, m
 	ropts, done := az.refreshOptions(a, conn, m)
 	defer done()
 	ropts.Destroy, ropts.NoPreflight = f.destroy, f.noPreflight
+	stopProgress := startRefreshProgress(a, &ropts)
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
+	stopProgress()
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, azure.Environment{}, planInterrupted(a)
+		}
 		return nil, azure.Environment{}, refreshError(a.stderr, err)
 	}
 	a.log.Debug("refresh done", "calls", snap.Calls)
@@ -201,6 +206,13 @@ func renderPlan(a *app, p *planner.Plan, format string, showUnchanged bool) erro
 		return planner.RenderMarkdown(a.stdout, p, planner.MarkdownOptions{})
 	}
 	return planner.RenderText(a.stdout, p, planner.TextOptions{Color: a.useColor(), ShowNoOps: showUnchanged})
+}
+
+// planInterrupted answers a Ctrl-C while plan (or apply's planning) reads
+// Azure: plan writes nothing, so nothing was changed. Exit 1.
+func planInterrupted(a *app) error {
+	fmt.Fprintln(a.stderr, "galshare: plan interrupted, nothing was changed.")
+	return withExitCode(exitFailure, nil)
 }
 
 // refreshError prints each distinct Azure failure as one line (tenant,

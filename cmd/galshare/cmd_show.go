@@ -36,7 +36,7 @@ It reads only the file: no Azure call, no state.`,
 	}
 	fs := cmd.Flags()
 	fs.BoolVar(&jsonOut, "json", false, "print the plan as JSON (same as --format json)")
-	fs.StringVar(&format, "format", "text", "output format: text, json or markdown")
+	fs.StringVar(&format, "format", "text", "output `FORMAT`: text, json or markdown")
 	fs.BoolVar(&showUnchanged, "show-unchanged", false, "also list objects that need no change (text format)")
 	return cmd
 }

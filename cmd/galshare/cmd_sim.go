@@ -68,11 +68,11 @@ reset=0.01, lag=2s, seed=N, retry-after=1s, and per-route rules such as
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
-	f.StringVar(&o.dir, "dir", "", "persistence directory for world.json, the CA and cloud.json (required)")
-	f.StringVar(&o.seed, "seed", "", "seed file for a fresh directory, or an example name such as quickstart")
-	f.StringVar(&o.faults, "faults", "", "faults to inject, e.g. 'latency=20ms,429=0.05,5xx=0.05,reset=0.01,lag=2s'")
-	f.DurationVar(&o.lag, "lag", 0, "Entra replication lag for new apps, service principals and secrets")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:0", "listen `HOST:PORT` (port 0 picks a free port)")
+	f.StringVar(&o.dir, "dir", "", "persistence `DIR` for world.json, the CA and cloud.json (required)")
+	f.StringVar(&o.seed, "seed", "", "seed `FILE` for a fresh directory, or an example name such as quickstart")
+	f.StringVar(&o.faults, "faults", "", "faults to inject (`SPEC`), e.g. 'latency=20ms,429=0.05,5xx=0.05,reset=0.01,lag=2s'")
+	f.DurationVar(&o.lag, "lag", 0, "Entra replication lag (`DURATION`) for new apps, service principals and secrets")
 	_ = cmd.MarkFlagRequired("dir")
 	return cmd
 }

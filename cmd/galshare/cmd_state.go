@@ -33,7 +33,7 @@ apply runs. unlock breaks a lock left behind by a run that was killed.`,
   galshare state show 'sp[fabrikam]'
   galshare state unlock 1b4e28ba-2fa1-11d2-883f-0016d3cca427`,
 	}
-	cmd.PersistentFlags().StringVar(&path, "state", state.DefaultPath, "path of the state file")
+	cmd.PersistentFlags().StringVar(&path, "state", state.DefaultPath, "the state `FILE`")
 	cmd.AddCommand(
 		newStateListCmd(a, &path),
 		newStateShowCmd(a, &path),

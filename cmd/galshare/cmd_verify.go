@@ -59,7 +59,7 @@ Exit codes: 0 every check passed, 1 anything failed.`,
 	fs := cmd.Flags()
 	fs.BoolVar(&f.jsonOut, "json", false, "print the report as JSON (format_version 1.0) for CI")
 	fs.StringVar(&f.secretFile, "secret-file", "", "read the app's secret from this delivery `FILE` instead of the manifest's deliverTo")
-	fs.DurationVar(&f.retryFor, "retry-for", 0, "retry failures that may be replication lag (new secret, service principal, role) for up to this long")
+	fs.DurationVar(&f.retryFor, "retry-for", 0, "retry failures that may be replication lag (new secret, service principal, role) for up to `DURATION`")
 	az.register(cmd)
 	_ = fs.MarkHidden("state") // verify reads Azure, never the state file
 	return cmd

@@ -11,13 +11,16 @@ import (
 	"os/signal"
 )
 
-func main() {
-	// Ctrl-C cancels the context so that long-running commands (apply, sim)
-	// can stop cleanly and flush what they have done.
+func main() { os.Exit(mainCode(os.Args[1:])) }
+
+// mainCode is the process around run: Ctrl-C cancels the context so that
+// long-running commands (apply, sim) can stop cleanly and flush what they
+// have done, and a soft memory limit applies unless GOMEMLIMIT is set
+// (memlimit.go says why). Tests re-execute the test binary as galshare
+// through it too, so subprocess tests see the real signal handling.
+func mainCode(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	// A soft memory limit unless GOMEMLIMIT is set (memlimit.go says why).
-	setMemoryLimit(os.Args[1:], os.LookupEnv)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	defer stop()
+	setMemoryLimit(args, os.LookupEnv)
+	return run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
 }

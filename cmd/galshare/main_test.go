@@ -21,9 +21,7 @@ import (
 // re-executes itself as the command, through the same run() main uses.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"galshare": func() {
-			os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-		},
+		"galshare": func() { os.Exit(mainCode(os.Args[1:])) },
 	})
 }
 

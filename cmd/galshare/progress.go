@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/galshare/galshare/pkg/executor"
@@ -13,6 +15,11 @@ import (
 // the summary event.
 type applyView interface {
 	Event(executor.Event)
+	// Notice prints a line at once, outside the per-action lines (the
+	// answer to a Ctrl-C).
+	Notice(msg string)
+	// Running is the number of actions in flight.
+	Running() int
 	Close()
 }
 
@@ -23,7 +30,7 @@ func newApplyView(a *app, jsonOut bool) applyView {
 	case jsonOut:
 		return newJSONView(a.stdout)
 	case a.isTTY:
-		return newLiveView(a.stdout, a.useColor())
+		return newLiveView(a.stdout, a.useColor(), a.termSize)
 	default:
 		return &lineView{w: a.stdout}
 	}
@@ -86,11 +93,26 @@ func round(ms int64) string {
 // lineView writes one line per finished action (address, outcome,
 // duration) and one per progress report (retries, replication polls), for
 // logs and CI.
-type lineView struct{ w io.Writer }
+type lineView struct {
+	w       io.Writer
+	mu      sync.Mutex
+	running map[string]bool
+}
 
 func (v *lineView) Event(ev executor.Event) {
 	if quiet(ev) {
 		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	switch ev.Type {
+	case executor.EventStart:
+		if v.running == nil {
+			v.running = map[string]bool{}
+		}
+		v.running[ev.Address] = true
+	case executor.EventComplete, executor.EventError:
+		delete(v.running, ev.Address)
 	}
 	switch ev.Type {
 	case executor.EventProgress:
@@ -102,8 +124,29 @@ func (v *lineView) Event(ev executor.Event) {
 			fmt.Fprintf(v.w, "%s: %s\n", ev.Address, outcome(ev))
 		}
 	case executor.EventError:
-		fmt.Fprintf(v.w, "%s: %s [%s]: %s\n", ev.Address, ev.Status, round(ev.DurationMS), ev.Error)
+		fmt.Fprintf(v.w, "%s: %s [%s]: %s\n", ev.Address, ev.Status, round(ev.DurationMS), eventError(ev))
 	}
 }
 
+// Notice prints msg on a line of its own.
+func (v *lineView) Notice(msg string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	fmt.Fprintln(v.w, msg)
+}
+
+// Running is the number of actions started and not yet ended.
+func (v *lineView) Running() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.running)
+}
+
 func (v *lineView) Close() {}
+
+// eventError is an error event's message without the address and status
+// the view already printed before it ("sp[x]: blocked: …" said once).
+func eventError(ev executor.Event) string {
+	msg := strings.TrimPrefix(ev.Error, ev.Address+": ")
+	return strings.TrimPrefix(msg, ev.Status+": ")
+}

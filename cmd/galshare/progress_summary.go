@@ -11,7 +11,10 @@ import (
 // writeApplySummary prints the closing block of an apply or destroy: the
 // counts, each root-cause failure with its fix and what it made skip, and
 // every blocked action with the exact URL or command a human needs.
-func writeApplySummary(w io.Writer, verb string, s executor.Summary) {
+//
+// savedPlan says the apply ran a saved plan file: after an interruption
+// that plan is stale (state moved on), so the way on is a new plan.
+func writeApplySummary(w io.Writer, verb string, s executor.Summary, savedPlan bool) {
 	fmt.Fprintln(w)
 	state := "complete"
 	switch {
@@ -20,15 +23,29 @@ func writeApplySummary(w io.Writer, verb string, s executor.Summary) {
 	case s.Failed > 0:
 		state = "finished with errors"
 	case len(s.BlockedActions) > 0:
-		state = "stopped at actions that need a human"
+		state = "stopped at blocked actions"
 	}
-	cancelled := ""
-	if s.Cancelled > 0 {
-		cancelled = fmt.Sprintf(", %d cancelled", s.Cancelled)
+	// The first three counts match the plan's closing line ("Plan: 6 to
+	// add, 0 to change, 0 to destroy."); other counts appear only when not
+	// zero, so the line stays short enough for an 80-column terminal.
+	counts := fmt.Sprintf("%d added, %d changed, %d destroyed", s.Added, s.Changed, s.Destroyed)
+	for _, c := range []struct {
+		n    int
+		word string
+	}{{s.Adopted, "adopted"}, {s.Forgotten, "forgotten"}, {s.Waited, "ready"},
+		{s.Failed, "failed"}, {s.Blocked, "blocked"}, {s.Skipped, "skipped"}, {s.NotStarted, "not started"}, {s.Cancelled, "cancelled"}} {
+		if c.n > 0 {
+			counts += fmt.Sprintf(", %d %s", c.n, c.word)
+		}
 	}
-	fmt.Fprintf(w, "%s %s: %d succeeded, %d failed, %d blocked, %d skipped, %d not started%s (%s).\n",
-		verb, state, s.Succeeded, s.Failed, s.Blocked, s.Skipped, s.NotStarted, cancelled, round(s.DurationMS))
-	if s.Stopped {
+	fmt.Fprintf(w, "%s %s: %s (%s).\n", verb, state, counts, round(s.DurationMS))
+	for _, d := range s.Delivered {
+		fmt.Fprintf(w, "New client secret %s delivered to %s.\n", d.Address, d.Target)
+	}
+	switch {
+	case s.Stopped && savedPlan:
+		fmt.Fprintln(w, "State is saved; the saved plan is now stale: make a new plan (galshare plan --out FILE) and apply it to continue.")
+	case s.Stopped:
 		fmt.Fprintln(w, "State is saved; run apply again to continue.")
 	}
 	for _, f := range s.Failures {

@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/vbauerster/mpb/v8"
 
 	"github.com/galshare/galshare/pkg/executor"
 	"github.com/galshare/galshare/pkg/planner"
@@ -70,18 +70,84 @@ func TestJSONViewOneEventPerLine(t *testing.T) {
 
 func TestLiveViewRendersOutcomes(t *testing.T) {
 	var b bytes.Buffer
-	v := newLiveView(&b, false, mpb.WithWidth(200))
+	v := newLiveView(&b, false, func() (int, int) { return 200, 24 })
 	v.Event(executor.Event{Type: executor.EventStart, Address: "app.a", Message: "create: missing"})
 	v.Event(executor.Event{Type: executor.EventComplete, Address: "app.a", Action: "create", Status: "succeeded", DurationMS: 5})
 	v.Event(executor.Event{Type: executor.EventStart, Address: "sp[b]", Message: "create: missing"})
 	v.Event(executor.Event{Type: executor.EventError, Address: "sp[b]", Status: "failed", Error: "permission denied"})
 	v.Event(executor.Event{Type: executor.EventComplete, Address: "role[b]", Status: "skipped", Cause: "sp[b]"})
 	v.Event(executor.Event{Type: executor.EventStart, Address: "wait[g]", Message: "wait"})
-	v.Close() // must not hang with a bar still running
-	out := b.String()
-	for _, want := range []string{"app.a", "created", "sp[b]", "failed: permission denied", "role[b]", "skipped (upstream sp[b]"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("live view output lacks %q:\n%s", want, out)
+	v.Close() // must not hang with an action still running
+	lines := screenLines(t, onlcr(b.Bytes()), 200, 24)
+	checkScreen(t, lines, 200, "✓ app.a: created [5ms]", "✗ sp[b]: failed: permission denied", "- role[b]: skipped (upstream sp[b] did not succeed)")
+	if strings.Contains(strings.Join(lines, "\n"), "wait[g]") {
+		t.Errorf("the still-running action stayed on screen after Close:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// TestLiveViewFitsTheTerminal replays a large apply (more actions in flight
+// than the terminal has rows, addresses longer than its width) at the
+// widths users run, and reads the result through a terminal emulator with
+// 24 rows: every finished action is on screen exactly once, whole or cut
+// with "…", and no redraw left a copy behind.
+func TestLiveViewFitsTheTerminal(t *testing.T) {
+	for _, cols := range []int{80, 100, 160} {
+		t.Run(fmt.Sprint(cols), func(t *testing.T) {
+			var b bytes.Buffer
+			v := newLiveView(&b, false, func() (int, int) { return cols, 24 })
+			var addrs []string
+			for i := range 60 {
+				addrs = append(addrs, fmt.Sprintf("role[consumer-%02d:/subscriptions/bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb/resourceGroups/vm-rg:Contributor]", i))
+			}
+			for i, a := range addrs {
+				v.Event(executor.Event{Type: executor.EventStart, Address: a, Action: "create", Message: "create: missing"})
+				if i >= 30 {
+					v.Event(executor.Event{Type: executor.EventProgress, Address: addrs[i-30], Message: "PUT roleAssignment: attempt 1 failed (not replicated yet), retrying in 2.332s"})
+					v.Event(executor.Event{Type: executor.EventComplete, Address: addrs[i-30], Action: "create", Status: "succeeded", DurationMS: 70})
+				}
+			}
+			v.Notice(interruptNotice(false, v.Running()))
+			for _, a := range addrs[30:] {
+				v.Event(executor.Event{Type: executor.EventComplete, Address: a, Action: "create", Status: "succeeded", DurationMS: 1234})
+			}
+			v.Close()
+			writeApplySummary(&b, "Apply", executor.Summary{Succeeded: 60, Added: 60, DurationMS: 70}, false)
+			lines := screenLines(t, onlcr(b.Bytes()), cols, 24)
+			checkScreen(t, lines, cols, "Apply complete: 60 added, 0 changed, 0 destroyed (70ms).",
+				"Interrupt received: finishing 30 running")
+			for _, a := range addrs {
+				n := 0
+				prefix := fitWidth("✓ "+a, cols-1)
+				prefix = strings.TrimSuffix(prefix, "…")
+				for _, l := range lines {
+					if strings.HasPrefix(l, prefix) {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Errorf("%s is on screen %d times, want 1", a, n)
+				}
+			}
+		})
+	}
+}
+
+func TestFitWidth(t *testing.T) {
+	tests := []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"elevenchars", 10, "elevencha…"},
+		{"\x1b[31mred text here\x1b[0m", 5, "\x1b[31mred …\x1b[0m"},
+		{"日本語のテキスト", 7, "日本語…"},
+	}
+	for _, tt := range tests {
+		got := fitWidth(tt.in, tt.max)
+		if got != tt.want || displayWidth(got) > tt.max {
+			t.Errorf("fitWidth(%q, %d) = %q (%d columns), want %q", tt.in, tt.max, got, displayWidth(got), tt.want)
 		}
 	}
 }
@@ -97,9 +163,9 @@ func TestWriteApplySummary(t *testing.T) {
 				Command: `az role assignment create --assignee app --role "Contributor" --scope /s`}}},
 	}
 	var b bytes.Buffer
-	writeApplySummary(&b, "Apply", s)
+	writeApplySummary(&b, "Apply", s, false)
 	want := `
-Apply finished with errors: 4 succeeded, 1 failed, 1 blocked, 2 skipped, 0 not started (2.5s).
+Apply finished with errors: 0 added, 0 changed, 0 destroyed, 1 failed, 1 blocked, 2 skipped (2.5s).
 
 Error: tenant t: POST servicePrincipals: permission denied
   fix: grant Application.ReadWrite.All

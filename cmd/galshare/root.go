@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/galshare/galshare/pkg/spec"
 )
 
 // newRootCmd builds the galshare command tree for one invocation. Every
@@ -38,12 +42,11 @@ workflow driven by a YAML manifest kept in version control.
 			return a.setupLogging()
 		},
 	}
-	root.CompletionOptions.HiddenDefaultCmd = true
 
 	pf := root.PersistentFlags()
 	pf.BoolVar(&a.noColor, "no-color", false, "disable colour in output and logs (also NO_COLOR=1)")
 	pf.StringVar(&a.logLevel, "log-level", "",
-		"log level: trace|debug|info|warn|error|off (default warn; env "+envLogLevel+", the flag wins)")
+		"log `LEVEL`: trace|debug|info|warn|error|off (default warn; env "+envLogLevel+", the flag wins)")
 
 	// Register commands here, one line each.
 	root.AddCommand(
@@ -59,7 +62,38 @@ workflow driven by a YAML manifest kept in version control.
 		newDemoCmd(a),
 	)
 	addBuiltinExamples(root)
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes every command group (state, sim) fail on
+// an unknown subcommand (exit 1, with a did-you-mean) instead of printing
+// its help and exiting 0, which a script would take for success. A group
+// run with no argument still prints its help.
+func refuseUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		refuseUnknownSubcommands(sub)
+	}
+	if c.Parent() == nil || !c.HasSubCommands() || c.Run != nil || c.RunE != nil {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		var names []string
+		for _, s := range cmd.Commands() {
+			if s.IsAvailableCommand() {
+				names = append(names, s.Name())
+			}
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if near := spec.DidYouMean(args[0], names); near != "" {
+			msg += "; did you mean " + near + "?"
+		}
+		return errors.New(msg)
+	}
 }
 
 // completionExamples show how to load each shell's completion script.
@@ -98,7 +132,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	err = explainUsageError(cmd, err)
 	code, print := exitCodeOf(err)
 	if print {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
@@ -108,4 +143,34 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	return code
+}
+
+// argCountError matches cobra's bare argument-count messages ("accepts 1
+// arg(s), received 0", "unknown command "x" for "galshare state"").
+var argCountError = regexp.MustCompile(`^(accepts \d+ arg\(s\), received \d+|accepts at most \d+ arg\(s\), received \d+|requires at least \d+ arg\(s\), only received \d+|unknown command ".*" for ".*")`)
+
+// explainUsageError turns cobra's bare argument errors into a sentence that
+// names the command, what it takes and where the help is, e.g.
+// "galshare apply takes MANIFEST|PLANFILE: accepts 1 arg(s), received 0 (see galshare apply --help)".
+func explainUsageError(cmd *cobra.Command, err error) error {
+	if err == nil || cmd == nil || !argCountError.MatchString(err.Error()) {
+		return err
+	}
+	if !cmd.HasParent() {
+		return err // cobra's own message for the root already suggests commands
+	}
+	takes := strings.TrimSpace(strings.TrimPrefix(cmd.Use, cmd.Name()))
+	if takes == "" {
+		takes = "no arguments"
+	}
+	if cmd.HasSubCommands() {
+		var names []string
+		for _, c := range cmd.Commands() {
+			if c.IsAvailableCommand() {
+				names = append(names, c.Name())
+			}
+		}
+		takes = "a subcommand (" + strings.Join(names, ", ") + ")"
+	}
+	return fmt.Errorf("%s takes %s: %v (see %s --help)", cmd.CommandPath(), takes, err, cmd.CommandPath())
 }

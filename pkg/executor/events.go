@@ -21,6 +21,10 @@ const (
 	EventComplete EventType = "complete"
 	// EventError: an action failed or is blocked on a human.
 	EventError EventType = "error"
+	// EventInterrupt: the operator pressed Ctrl-C; Message says what
+	// happens next (running calls finish, nothing new starts; or a second
+	// interrupt cancels them). Emitted by the CLI, not by the walk.
+	EventInterrupt EventType = "interrupt"
 	// EventSummary: the apply ended; Summary is set.
 	EventSummary EventType = "summary"
 )

@@ -49,6 +49,18 @@ type Summary struct {
 	// call took effect is settled by the next plan (journal).
 	Cancelled int  `json:"cancelled,omitempty"`
 	Stopped   bool `json:"stopped,omitempty"`
+	// Added … Waited split the succeeded actions the way the plan's closing
+	// line counts its changes (a replace is one added and one destroyed), so
+	// "Plan: 6 to add" is followed by "6 added", not by a total that also
+	// counts adoptions and no-ops.
+	Added     int `json:"added"`
+	Changed   int `json:"changed"`
+	Destroyed int `json:"destroyed"`
+	Adopted   int `json:"adopted,omitempty"`
+	Forgotten int `json:"forgotten,omitempty"`
+	Waited    int `json:"waited,omitempty"`
+	// Delivered says where each new client secret went (never its value).
+	Delivered []Delivered `json:"delivered,omitempty"`
 	// Failures are the root causes only; actions skipped because of them
 	// are listed under each.
 	Failures []Failure `json:"failures,omitempty"`
@@ -57,6 +69,13 @@ type Summary struct {
 	// command at once.
 	BlockedActions []BlockedAction `json:"blocked_actions,omitempty"`
 	DurationMS     int64           `json:"duration_ms"`
+}
+
+// Delivered is a secret apply created and delivered: the password's
+// address and the delivery target, so the operator knows where to fetch it.
+type Delivered struct {
+	Address string `json:"address"`
+	Target  string `json:"target"`
 }
 
 // Report is the full result of an apply.
@@ -126,6 +145,7 @@ func newReport(plan *planner.Plan, res WalkResult, elapsed time.Duration) *Repor
 		switch wr.Status {
 		case StatusSucceeded:
 			s.Succeeded++
+			s.countSucceeded(c)
 		case StatusFailed:
 			s.Failed++
 			failIndex[wr.ID] = len(s.Failures)
@@ -156,4 +176,39 @@ func newReport(plan *planner.Plan, res WalkResult, elapsed time.Duration) *Repor
 	rep.Summary.Stopped = res.Stopped
 	rep.Summary.DurationMS = elapsed.Milliseconds()
 	return rep
+}
+
+// countSucceeded adds a succeeded change to the per-kind counts.
+func (s *Summary) countSucceeded(c *planner.Change) {
+	if c.Adopt {
+		s.Adopted++
+	}
+	if c.Forget {
+		s.Forgotten++
+	}
+	switch c.Action {
+	case planner.Create:
+		s.Added++
+	case planner.Update:
+		s.Changed++
+	case planner.Delete:
+		s.Destroyed++
+	case planner.Replace:
+		s.Added++
+		s.Destroyed++
+	case planner.Wait:
+		s.Waited++
+	}
+	if c.Password != nil && (c.Action == planner.Create || c.Action == planner.Replace) {
+		s.Delivered = append(s.Delivered, Delivered{Address: c.Address.String(), Target: deliveryTarget(c.Password.DeliverTo)})
+	}
+}
+
+// deliveryTarget is the deliverTo a password went to, as the manifest
+// writes it (e.g. "file:/abs/path").
+func deliveryTarget(d planner.Delivery) string {
+	if d.Path == "" {
+		return d.Kind
+	}
+	return d.Kind + ":" + d.Path
 }

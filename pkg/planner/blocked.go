@@ -66,7 +66,7 @@ func (b *builder) consentBlock(tenant, why string) *BlockedInfo {
 		ConsentURL:      ConsentURL(b.authority(), tenant, appID, redirect),
 		AdminConsentURL: AdminConsentURL(b.authority(), tenant, appID),
 		Instructions: []string{"An administrator of tenant " + tenant + " opens the consent URL, signs in and " +
-			"accepts; this creates the app's service principal there. Then run plan again."},
+			"accepts; this creates the app's service principal there. Then run apply again."},
 	}
 	if !known {
 		bi.Instructions = append(bi.Instructions,

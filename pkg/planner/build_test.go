@@ -614,6 +614,14 @@ func TestBuildUnknownTarget(t *testing.T) {
 	if !errors.Is(err, ErrUnknownTarget) || !strings.Contains(err.Error(), "sp[fabrikam]") {
 		t.Fatalf("err = %v; want ErrUnknownTarget listing addresses", err)
 	}
+	if strings.Contains(err.Error(), "did you mean") {
+		t.Errorf("a did-you-mean for a name nothing resembles: %v", err)
+	}
+	// A typo gets the nearest address.
+	_, err = Build(quickstart(), emptyWorld(), nil, Options{Now: testNow, Targets: []Address{SPAddress("fabrikan")}})
+	if !errors.Is(err, ErrUnknownTarget) || !strings.Contains(err.Error(), "did you mean sp[fabrikam]?") {
+		t.Fatalf("err = %v; want a did-you-mean sp[fabrikam]", err)
+	}
 }
 
 func TestBuildDuplicateGrant(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/galshare/galshare/pkg/spec"
 )
 
 // topoSort orders changes so that each comes after everything it depends
@@ -103,12 +105,7 @@ func filterTargets(changes []Change, targets []Address) ([]Change, error) {
 	for _, t := range targets {
 		i, ok := index[t]
 		if !ok {
-			all := make([]string, len(changes))
-			for k, c := range changes {
-				all[k] = c.Address.String()
-			}
-			return nil, fmt.Errorf("%w %s: no such object in this plan (addresses: %s)", ErrUnknownTarget, t,
-				strings.Join(all, ", "))
+			return nil, unknownTarget(t, changes)
 		}
 		stack = append(stack, i)
 	}
@@ -143,4 +140,28 @@ func (p *Plan) Dependents() map[Address][]Address {
 		}
 	}
 	return out
+}
+
+// maxListedTargets bounds the addresses an unknown --target error lists
+// (a fleet plan has tens of thousands).
+const maxListedTargets = 20
+
+// unknownTarget says that t names nothing in the plan, with the nearest
+// address when t looks like a typo of one, and some that exist.
+func unknownTarget(t Address, changes []Change) error {
+	all := make([]string, len(changes))
+	for k, c := range changes {
+		all[k] = c.Address.String()
+	}
+	hint := ""
+	if near := spec.DidYouMean(t.String(), all); near != "" {
+		hint = "; did you mean " + near + "?"
+	}
+	listed := all
+	more := ""
+	if len(listed) > maxListedTargets {
+		listed, more = listed[:maxListedTargets], fmt.Sprintf(", … and %d more (galshare plan --show-unchanged lists them all)", len(all)-maxListedTargets)
+	}
+	return fmt.Errorf("%w %s: no such object in this plan%s (addresses: %s%s)", ErrUnknownTarget, t, hint,
+		strings.Join(listed, ", "), more)
 }

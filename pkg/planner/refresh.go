@@ -51,6 +51,8 @@ type RefreshOptions struct {
 	// NoPreflight skips the write preflight (its reads of the operator's
 	// rights); Build then checks no write rights.
 	NoPreflight bool
+	// Progress, when set, is kept up to date as reads are queued and done.
+	Progress *RefreshProgress
 }
 
 // Refresh reads every live object the manifest and the state imply, with at
@@ -84,7 +86,7 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 	r := &refresher{m: m, st: st, conn: conn, snap: NewSnapshot(), sem: make(chan struct{}, par),
 		alive:  make(chan struct{}, readsAlivePerSlot*par),
 		manual: map[string]bool{}, ctx: ctx, probed: map[string]bool{}, probe: opts.AppProbe, probeAppID: opts.AppProbeAppID,
-		preflightOn: !opts.NoPreflight}
+		preflightOn: !opts.NoPreflight, progress: opts.Progress}
 	r.snap.ReadAt = now.UTC()
 	r.tenants()
 	if !conn.HasCredentials(m.Publisher.Tenant) {
@@ -95,6 +97,7 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 
 	// Phase 1: things that need no id: the app, galleries, image versions,
 	// and assignments known from state by id.
+	r.progress.setPhase("the app, galleries and image versions")
 	r.goReadAs(m.Publisher.Tenant, apiGraph, func(ctx context.Context) { r.readApp(ctx) })
 	for _, g := range m.Publisher.Galleries {
 		r.goReadAs(m.Publisher.Tenant, apiARM, func(ctx context.Context) { r.readGallery(ctx, g.ID) })
@@ -108,6 +111,7 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 	r.wg.Wait()
 
 	// Phase 2: service principals, by the appId phase 1 found.
+	r.progress.setPhase("service principals")
 	for _, t := range r.spTenants() {
 		if r.canProbe(t.tenant, t.appID) {
 			r.goRead(func(ctx context.Context) { r.readSP(ctx, t.tenant, t.appID) })
@@ -120,11 +124,13 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 	// Phase 3: role assignments of each existing principal, or the scope's
 	// existence where the principal does not exist yet (with the write
 	// preflight, the operator's rights there: one read answers both).
+	r.progress.setPhase("role assignments")
 	r.readScopes()
 	r.wg.Wait()
 
 	// Phase 4: the write preflight, only for the writes the plan will hold.
 	if !opts.NoPreflight && len(r.errs) == 0 && ctx.Err() == nil {
+		r.progress.setPhase("the operator's rights (preflight)")
 		r.preflight(opts.Destroy, now)
 	}
 
@@ -162,6 +168,8 @@ type refresher struct {
 	// operator's rights at a resource group instead of only its existence
 	// (refresh_preflight.go, readScopeRights).
 	preflightOn bool
+	// progress is RefreshOptions.Progress (nil: not reported).
+	progress *RefreshProgress
 }
 
 // readsAlivePerSlot is how many read goroutines may exist per slot of
@@ -186,6 +194,7 @@ func (r *refresher) admit() bool {
 // spawn runs f in a read goroutine once admitted (see admit); Refresh's
 // phases wait for it through wg.
 func (r *refresher) spawn(f func()) {
+	r.progress.queue()
 	if !r.admit() {
 		return
 	}
@@ -193,6 +202,7 @@ func (r *refresher) spawn(f func()) {
 	go func() {
 		defer r.wg.Done()
 		defer func() { <-r.alive }()
+		defer r.progress.done()
 		f()
 	}()
 }

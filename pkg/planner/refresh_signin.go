@@ -73,6 +73,7 @@ func (r *refresher) goReadAs(tenant string, a api, f func(ctx context.Context)) 
 			} else {
 				_ = s.SignIn(r.ctx, tenant)
 			}
+			r.progress.signedIn()
 			closeOnce.Do(func() { close(gate.done) })
 		}
 		f(r.ctx)

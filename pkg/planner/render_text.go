@@ -361,7 +361,11 @@ func (tw *textWriter) summary(p *Plan, last bool) {
 		tw.printf("%s\n", line)
 	}
 	if p.IsBlocked() {
-		tw.printf("%s\n", tw.paint(ansiRed, "Blocked: a human must act first (see the \"!\" entries); everything else can be applied."))
+		msg := "Blocked: a human must act first (see the \"!\" entries), then run apply again."
+		if p.HasChanges() {
+			msg = "Blocked: a human must act first (see the \"!\" entries); everything else can be applied now."
+		}
+		tw.printf("%s\n", tw.paint(ansiRed, msg))
 	}
 	if x := ExtraLine(p); x != "" {
 		tw.printf("%s\n", x)

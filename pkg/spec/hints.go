@@ -55,6 +55,11 @@ func unknownKeyDiag(file string, pos Pos, path, key string, known []string) Diag
 	return d
 }
 
+// DidYouMean returns the candidate s most likely is a typo of, or "" when
+// none is near enough; other packages' "did you mean" (plan --target
+// addresses, state addresses) use the same rule as manifest keys.
+func DidYouMean(s string, candidates []string) string { return closest(s, candidates) }
+
 // closest returns the candidate nearest to s when it is near enough to be
 // a likely typo (case-insensitive edit distance ≤ max(1, len/3)), else "".
 func closest(s string, candidates []string) string {
