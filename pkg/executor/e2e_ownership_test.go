@@ -132,3 +132,58 @@ func (w *simWorld) checkOwn() {
 		}
 	}
 }
+
+// Issue 12 item 2: verify never ends in "run galshare apply" when apply has
+// nothing to do. With the delivered file gone, state still holds the
+// password, so the plan has no change; verify must say what does help.
+func TestVerifyAdviceFollowsThePlan(t *testing.T) {
+	w := newSimWorld(t, "quickstart")
+	w.replicateNow()
+	w.converge()
+	m := w.load()
+	if err := os.Remove(m.Publisher.App.Secret.DeliverTo.Path); err != nil {
+		t.Fatal(err)
+	}
+	p := w.plan(false)
+	if p.HasChanges() {
+		t.Fatalf("plan after removing the delivered file has changes:\n%s", changes(p))
+	}
+	rep := w.verifyPlanned(p)
+	var secret *executor.Check
+	for i, c := range rep.Checks {
+		if c.Kind == executor.CheckSecret {
+			secret = &rep.Checks[i]
+		}
+		if c.Result == executor.ResultFail && strings.Contains(c.Fix, "galshare apply") && !strings.Contains(c.Fix, "nothing to do") {
+			t.Errorf("%s %s: fix %q, but the plan has nothing for apply to do", c.Party, c.Kind, c.Fix)
+		}
+	}
+	if secret == nil || secret.Result != executor.ResultFail || !strings.Contains(secret.Fix, "--secret-file") {
+		t.Errorf("secret row %+v; want a failure that says how to get the value back", secret)
+	}
+}
+
+// Where the plan does have the write, the fix still sends the reader to
+// apply.
+func TestVerifyAdviceKeepsApplyWhenPlanned(t *testing.T) {
+	w := newSimWorld(t, "quickstart")
+	w.replicateNow()
+	w.converge()
+	st := readState(t, w.statePath)
+	rec, _ := st.Get(planner.AppAddress("myGalleryApp").String())
+	removeConsumerRole(t, w, rec.Attributes[planner.AttrAppID])
+	p := w.plan(false)
+	rep := w.verifyPlanned(p)
+	found := false
+	for _, c := range rep.Checks {
+		if c.Kind == executor.CheckRole && c.Result == executor.ResultFail {
+			found = true
+			if !strings.HasPrefix(c.Fix, "run galshare apply") {
+				t.Errorf("role row fix %q; the plan creates %s", c.Fix, c.Address)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no failed role row:\n%s", dumpReport(rep))
+	}
+}
