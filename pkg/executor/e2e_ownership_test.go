@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/galshare/galshare/pkg/azsim"
 	"github.com/galshare/galshare/pkg/executor"
@@ -185,5 +186,45 @@ func TestVerifyAdviceKeepsApplyWhenPlanned(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no failed role row:\n%s", dumpReport(rep))
+	}
+}
+
+// Issue 12 item 3 (plan side): a password on galshare's app that is neither
+// in state nor delivered is a working credential nobody holds. The plan
+// removes it, apply does, and the next plan has nothing to do.
+func TestE2EUnknownPasswordRemoved(t *testing.T) {
+	w := newSimWorld(t, "quickstart")
+	w.replicateNow()
+	w.converge()
+	m := w.load()
+	st := readState(t, w.statePath)
+	rec, _ := st.Get(planner.AppAddress(m.Publisher.App.DisplayName).String())
+	d, err := w.conn.Directory(t.Context(), m.Publisher.Tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	np, err := d.AddPassword(t.Context(), rec.ID, m.Publisher.App.Secret.Description, time.Now().Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	p := w.plan(false)
+	addr := "app." + m.Publisher.App.DisplayName + ".secret[" + strings.ToLower(np.KeyID) + "]"
+	c := p.Change(planner.MustParseAddress(addr))
+	if c == nil || c.Action != planner.Delete || !strings.Contains(c.Reason, "nobody holds") {
+		t.Fatalf("plan does not remove the unknown password %s:\n%s", np.KeyID, changes(p))
+	}
+	if sec := p.Change(planner.PasswordAddress(m.Publisher.App.DisplayName)); sec == nil || sec.Action != planner.NoOp {
+		t.Errorf("galshare's own secret is touched: %+v", sec)
+	}
+	if rep := w.apply(p); rep.ExitCode() != executor.ExitOK {
+		t.Fatalf("apply: %d\n%s", rep.ExitCode(), failures(rep))
+	}
+	w.checkExactlyOnce()
+	if p := w.plan(false); p.HasChanges() {
+		t.Errorf("plan after removing the unknown password has changes:\n%s", changes(p))
+	}
+	if rep := w.verify(nil); !rep.OK {
+		t.Errorf("verify fails:\n%s", dumpReport(rep))
 	}
 }
