@@ -98,9 +98,10 @@ func firstNonEmpty(xs ...string) string {
 }
 
 // refreshOptions are the planner.Refresh options for a command: the
-// parallelism and, when the manifest has manual consumers and the app's
-// secret was delivered to a file, a probe that signs in as the app so that
-// plan (and apply) can see an administrator's consent and role grant in
+// parallelism, the keyId of the delivered secret (the password galshare
+// holds besides the one state records) and, when the manifest has manual
+// consumers and the app's secret was delivered to a file, a probe that signs
+// in as the app so that plan (and apply) can see an administrator's consent and role grant in
 // tenants galshare has no credentials for. The secret value stays in an
 // azure.Secret in memory. Call the returned func when done.
 func (f *azureFlags) refreshOptions(a *app, conn *azure.Connector, m *spec.Manifest) (planner.RefreshOptions, func()) {
@@ -110,12 +111,17 @@ func (f *azureFlags) refreshOptions(a *app, conn *azure.Connector, m *spec.Manif
 		manual = manual || c.Access == spec.AccessManual
 	}
 	s := m.Publisher.App.Secret
-	if !manual || s == nil || s.DeliverTo.Kind != spec.DeliveryFile || s.DeliverTo.Path == "" {
+	if s == nil || s.DeliverTo.Kind != spec.DeliveryFile || s.DeliverTo.Path == "" {
 		return opts, func() {}
 	}
 	doc, err := azure.ReadDeliveredSecret(s.DeliverTo.Path)
 	if err != nil {
-		a.log.Debug("manual tenants are not checked as the app", "reason", err)
+		a.log.Debug("no delivered secret: manual tenants are not checked as the app", "reason", err)
+		return opts, func() {}
+	}
+	// Which password galshare holds the value of (never the value itself).
+	opts.Delivered = &planner.DeliveredKey{AppID: doc.ClientID, KeyID: doc.KeyID}
+	if !manual {
 		return opts, func() {}
 	}
 	probe := conn.AppClients(doc.ClientID, doc.Secret)

@@ -44,7 +44,9 @@ delivered (publisher.app.secret.deliverTo), and walks the consumer's path:
     the app; as galshare's own credentials where the app may not read them).
 
 It prints one row per check (ok, fail with what and why, or skip when a check
-it needs failed) and changes nothing. The secret value is never printed.
+it needs failed) and changes nothing. The secret value is never printed. A
+fix says "run galshare apply" only when the plan galshare would make now
+(from Azure and the --state file) has something for apply to do there.
 
 Exit codes: 0 every check passed, 1 anything failed.`,
 		Example: `  galshare verify examples/quickstart.yaml
@@ -61,7 +63,6 @@ Exit codes: 0 every check passed, 1 anything failed.`,
 	fs.StringVar(&f.secretFile, "secret-file", "", "read the app's secret from this delivery `FILE` instead of the manifest's deliverTo")
 	fs.DurationVar(&f.retryFor, "retry-for", 0, "retry failures that may be replication lag (new secret, service principal, role) for up to `DURATION`")
 	az.register(cmd)
-	_ = fs.MarkHidden("state") // verify reads Azure, never the state file
 	return cmd
 }
 
@@ -90,6 +91,7 @@ func runVerify(ctx context.Context, a *app, az *azureFlags, f *verifyFlags, path
 		Parallelism:   az.parallelism,
 		RetryFor:      f.retryFor,
 		Logger:        a.log,
+		Plan:          planForVerify(ctx, a, az, conn, m),
 	})
 	if err != nil {
 		return err

@@ -226,6 +226,16 @@ func (r *run) removePassword(ctx context.Context, c *planner.Change, dir azure.D
 	if keyID == "" || appObjectID == "" {
 		return r.forget(ctx, c, "")
 	}
+	if !inState {
+		// A password the plan found nobody holding (not in state, not
+		// delivered). If settling an interrupted run made it the secret
+		// since (recorded, or its value delivered), it is kept.
+		primary, _ := r.opts.State.Get(planner.PasswordAddress(c.Address.App).String())
+		if strings.EqualFold(primary.ID, keyID) || strings.EqualFold(deliveredKeyID(c.Password.DeliverTo), keyID) {
+			r.progress(c, "password "+keyID+" is galshare's current secret now; keeping it")
+			return nil
+		}
+	}
 	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{intentAppObjectID: appObjectID, intentKeyID: keyID})
 	if err != nil {
 		return err

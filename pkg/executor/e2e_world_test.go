@@ -149,6 +149,7 @@ func (w *simWorld) planAt(destroy bool, now time.Time) *planner.Plan {
 	if sec := m.Publisher.App.Secret; sec != nil {
 		if doc, err := azure.ReadDeliveredSecret(sec.DeliverTo.Path); err == nil {
 			ropts.AppProbe, ropts.AppProbeAppID = w.conn.AppClients(doc.ClientID, doc.Secret), doc.ClientID
+			ropts.Delivered = &planner.DeliveredKey{AppID: doc.ClientID, KeyID: doc.KeyID}
 		}
 	}
 	snap, err := planner.Refresh(ctx, m, st, w.conn, ropts)

@@ -130,6 +130,10 @@ type VerifyOptions struct {
 	Now func() time.Time
 	// Logger gets debug lines (nil: none). It never sees the secret.
 	Logger hclog.Logger
+	// Plan is the plan `galshare plan` would make now (nil: not known).
+	// With it, a fix only says "run galshare apply" when that plan has
+	// something for apply to do about the row (see followPlan).
+	Plan *planner.Plan
 
 	// retryInitial overrides the first retry backoff (tests).
 	retryInitial time.Duration
@@ -156,6 +160,7 @@ func Verify(ctx context.Context, m *spec.Manifest, opts VerifyOptions) (*VerifyR
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("verify interrupted: %w", err)
 	}
+	v.followPlan()
 	rep := &VerifyReport{FormatVersion: VerifyFormatVersion, Manifest: m.Path, AppID: v.appID, Checks: v.checks}
 	for _, c := range v.checks {
 		rep.Summary.Total++

@@ -11,6 +11,7 @@ import (
 
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/executor"
+	"github.com/galshare/galshare/pkg/planner"
 )
 
 // verify runs executor.Verify against the world as `galshare verify` does.
@@ -274,4 +275,11 @@ func removeConsumerRole(t *testing.T, w *simWorld, appID string) {
 	if removed != 1 {
 		t.Fatalf("removed %d consumer role assignments, want 1", removed)
 	}
+}
+
+// verifyPlanned is verify as the command runs it: with the plan a
+// `galshare plan` would make now, so its fixes follow what apply would do.
+func (w *simWorld) verifyPlanned(p *planner.Plan) *executor.VerifyReport {
+	w.t.Helper()
+	return w.verify(func(o *executor.VerifyOptions) { o.Plan = p })
 }

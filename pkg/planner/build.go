@@ -76,6 +76,9 @@ func Build(m *spec.Manifest, snap *Snapshot, st *state.State, opts Options) (*Pl
 	}
 	b := &builder{m: m, snap: snap, st: st, opts: opts, now: now.UTC(),
 		byAddr: map[Address]*Change{}, consumed: map[string]bool{}, removals: map[Address]bool{}}
+	if err := b.checkIdentity(); err != nil {
+		return nil, err
+	}
 
 	b.buildApp()
 	b.buildPassword()

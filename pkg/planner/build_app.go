@@ -95,27 +95,18 @@ func (b *builder) buildApp() {
 			c.Origin = string(rec.Origin)
 		}
 	case Missing:
-		if len(obs.Ambiguous) > 1 {
-			c.Action = Blocked
-			c.Reason = "several apps have this display name"
-			ids := make([]string, len(obs.Ambiguous))
-			for i, a := range obs.Ambiguous {
-				ids[i] = a.AppID
-			}
-			c.Blocked = &BlockedInfo{
-				Why: strconv.Itoa(len(ids)) + " app registrations are named " + strconv.Quote(want.DisplayName) +
-					" (appIds " + strings.Join(ids, ", ") + "); galshare will not guess which to adopt",
-				Instructions: []string{"Delete the extra registrations, or set publisher.app.uniqueName and " +
-					"displayName to something unique in the manifest."},
-			}
+		if b.appConflictMissing(c) {
 			break
 		}
 		c.Action = Create
 		c.Origin = OriginCreated
-		c.Reason = b.missingReason(addr, inState)
+		c.Reason = b.missingReason(addr, inState) + b.sameNameNote()
 		c.After = appAttrs(want)
 	case Found:
 		live := obs.App
+		if b.appConflictFound(c, live, recp) {
+			break
+		}
 		marked := containsFold(live.Tags, MarkerTag(b.m.Name))
 		c.Origin = b.originOf(recp, addr, marked)
 		c.Adopt = !inState
@@ -143,11 +134,11 @@ func (b *builder) buildApp() {
 			c.Action = Update
 			c.Reason = b.driftReason(addr, inState, rec, want.Changed)
 			if c.Adopt {
-				c.Reason = b.adoptReason(addr, c.Origin, "found by "+obs.FoundBy) + "; differs: " + joinFields(want.Changed)
+				c.Reason = b.adoptReason(addr, c.Origin, b.foundBy(obs)) + "; differs: " + joinFields(want.Changed)
 			}
 		case c.Adopt:
 			c.Action = NoOp
-			c.Reason = b.adoptReason(addr, c.Origin, "found by "+obs.FoundBy)
+			c.Reason = b.adoptReason(addr, c.Origin, b.foundBy(obs))
 		case !c.PreviousAddress.IsZero():
 			c.Action = NoOp
 			c.Reason = "recorded as " + c.PreviousAddress.String() + "; re-keying state"
@@ -243,18 +234,24 @@ func (b *builder) buildPassword() {
 	}
 
 	live := b.snap.App.App
+	// Only a password galshare holds the value of is ever this secret: the
+	// one state records, else the one at the delivery target. Any other is
+	// not adopted, whatever its description (its value is nowhere galshare
+	// can hand over).
 	var cur *azure.PasswordCredential
+	held := b.heldPasswords(live, rec, inState)
 	if inState {
 		cur = findPassword(live.Passwords, func(p azure.PasswordCredential) bool { return strings.EqualFold(p.KeyID, rec.ID) })
-	} else {
-		cur = newestPassword(live.Passwords, sec.Description)
+	} else if d := b.deliveredKeyID(live); d != "" {
+		cur = findPassword(live.Passwords, func(p azure.PasswordCredential) bool { return strings.EqualFold(p.KeyID, d) })
 	}
 	if cur == nil {
 		c.Action = Create
 		c.Origin = OriginCreated
-		c.Reason = b.missingReason(addr, inState)
+		c.Reason = b.missingReason(addr, inState) + b.foreignPasswordsNote(app, live, held)
 		c.After = after
 		b.add(c)
+		b.buildUnknownPasswords(app, c, live, held)
 		return
 	}
 	var recp *state.Resource
@@ -295,7 +292,9 @@ func (b *builder) buildPassword() {
 	} else {
 		c.After = c.Before
 	}
+	c.Reason += b.foreignPasswordsNote(app, live, held)
 	b.add(c)
+	b.buildUnknownPasswords(app, c, live, held)
 }
 
 func findPassword(ps []azure.PasswordCredential, f func(azure.PasswordCredential) bool) *azure.PasswordCredential {
@@ -306,21 +305,4 @@ func findPassword(ps []azure.PasswordCredential, f func(azure.PasswordCredential
 		}
 	}
 	return nil
-}
-
-// newestPassword picks, among passwords with the manifest's description,
-// the one that lasts longest: after a crash between add and remove of a
-// rotation both may exist, and the newer one is the one that was delivered.
-func newestPassword(ps []azure.PasswordCredential, description string) *azure.PasswordCredential {
-	var best *azure.PasswordCredential
-	for i := range ps {
-		if ps[i].DisplayName != description {
-			continue
-		}
-		if best == nil || ps[i].End.After(best.End) {
-			p := ps[i]
-			best = &p
-		}
-	}
-	return best
 }

@@ -89,13 +89,17 @@ func TestBuild(t *testing.T) {
 		},
 		{
 			name: "partly done by hand: adopt what exists, create the rest",
-			m:    quickstart,
+			m: func() *spec.Manifest {
+				m := quickstart()
+				m.Publisher.App.Adopt = &spec.Adopt{AppID: appID}
+				return m
+			},
 			snap: func() *Snapshot {
 				s := emptyWorld()
 				app := liveApp() // no galshare tag, no uniqueName: registered in the portal
 				app.UniqueName = ""
 				app.Passwords = nil
-				s.App = AppObs{Obs: Obs{Status: Found}, App: app, FoundBy: "displayName"}
+				s.App = AppObs{Obs: Obs{Status: Found}, App: app, FoundBy: FoundByAdopt}
 				s.SPs[TenantKey(tPub)] = SPObs{Obs: Obs{Status: Found}, SP: &azure.ServicePrincipal{Tenant: tPub, ObjectID: spPubObj, AppID: appID}}
 				s.SPs[TenantKey(tFab)] = SPObs{Obs: Obs{Status: Missing}}
 				s.Assignments[AssignmentsKey(galleryID, spPubObj)] = AssignmentsObs{Obs: Obs{Status: Found},
@@ -352,7 +356,12 @@ func TestBuild(t *testing.T) {
 		},
 		{
 			name: "lost state: marked objects are recorded as created, nothing duplicated",
-			m:    quickstart, snap: convergedWorld, st: func() *state.State { return nil },
+			m:    quickstart, st: func() *state.State { return nil },
+			snap: func() *Snapshot {
+				s := convergedWorld()
+				s.Delivered = &DeliveredKey{AppID: appID, KeyID: keyID} // the delivery file survived
+				return s
+			},
 			want: []string{
 				"app.myGalleryApp no-op adopt:created", "app.myGalleryApp.secret[primary] no-op adopt:created",
 				"sp[publisher] no-op adopt:created", "gallery[myGallery].role[Reader] no-op adopt:created",
@@ -573,7 +582,7 @@ func TestBuild(t *testing.T) {
 			m:    quickstart,
 			snap: func() *Snapshot {
 				s := emptyWorld()
-				s.App = AppObs{Obs: Obs{Status: Missing}, Ambiguous: []azure.Application{{AppID: "x1"}, {AppID: "x2"}}}
+				s.App = AppObs{Obs: Obs{Status: Missing}, SameName: []azure.Application{{AppID: "x1"}, {AppID: "x2"}}}
 				return s
 			},
 			st: func() *state.State { return nil },

@@ -264,7 +264,7 @@ func TestRefreshPreflightOnlyForWrites(t *testing.T) {
 		f.assigned[k] = o.Assignments
 	}
 	m2 := quickstart()
-	snap, err = Refresh(t.Context(), m2, nil, f, RefreshOptions{})
+	snap, err = Refresh(t.Context(), m2, nil, f, RefreshOptions{Delivered: &DeliveredKey{AppID: appID, KeyID: keyID}})
 	if err != nil {
 		t.Fatal(err)
 	}

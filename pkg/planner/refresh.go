@@ -53,12 +53,18 @@ type RefreshOptions struct {
 	NoPreflight bool
 	// Progress, when set, is kept up to date as reads are queued and done.
 	Progress *RefreshProgress
+	// Delivered names the password whose value is at the manifest's
+	// delivery target (nil: none or unknown). The command reads it from the
+	// delivered document; only the keyId and client id reach the planner.
+	// Build adopts a password not in state only when it is this one.
+	Delivered *DeliveredKey
 }
 
 // Refresh reads every live object the manifest and the state imply, with at
 // most Parallelism calls in flight and each object read once: the app (by
 // uniqueName; else by the appId state recorded; else by galshare's tag; else
-// by display name, to adopt a hand-made app) with its passwords; each
+// by the appId publisher.app.adopt names; else, only to report a conflict,
+// by display name) with its passwords; each
 // gallery and image version to wait for; the app's service principal in the
 // publisher tenant, each consumer tenant galshare can sign in to and each
 // tenant state remembers; the principal's role assignments at each scope
@@ -88,6 +94,9 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 		manual: map[string]bool{}, ctx: ctx, probed: map[string]bool{}, probe: opts.AppProbe, probeAppID: opts.AppProbeAppID,
 		preflightOn: !opts.NoPreflight, progress: opts.Progress}
 	r.snap.ReadAt = now.UTC()
+	if d := opts.Delivered; d != nil && d.KeyID != "" {
+		r.snap.Delivered = &DeliveredKey{AppID: d.AppID, KeyID: d.KeyID}
+	}
 	r.tenants()
 	if !conn.HasCredentials(m.Publisher.Tenant) {
 		return nil, &azure.Error{Tenant: m.Publisher.Tenant, Op: "sign in", Kind: azure.KindAuthFailed,

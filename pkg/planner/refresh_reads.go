@@ -111,6 +111,28 @@ func (r *refresher) readApp(ctx context.Context) {
 		found(&tagged[0], "tag")
 		return
 	}
+	if ad := app.Adopt; ad != nil {
+		// The manifest names the hand-made app to take over; nothing else
+		// is looked for (Build checks it is not another manifest's).
+		r.call()
+		a, err := d.GetApplicationByAppID(ctx, ad.AppID)
+		if err == nil {
+			found(a, FoundByAdopt)
+			return
+		}
+		if !fail(err) {
+			set(AppObs{Obs: Obs{Status: Missing}})
+		}
+		return
+	}
+	if app.UniqueNameSet {
+		// The operator chose the key: an app that merely shares the
+		// displayName is not this manifest's business.
+		set(AppObs{Obs: Obs{Status: Missing}})
+		return
+	}
+	// Only to report a conflict: an app found by displayName is never
+	// adopted (Build blocks on a hand-made one and names the fix).
 	r.call()
 	named, err := d.ListApplicationsByDisplayName(ctx, app.DisplayName)
 	if err != nil {
@@ -118,14 +140,7 @@ func (r *refresher) readApp(ctx context.Context) {
 			return
 		}
 	}
-	switch len(named) {
-	case 0:
-		set(AppObs{Obs: Obs{Status: Missing}})
-	case 1:
-		found(&named[0], "displayName")
-	default:
-		set(AppObs{Obs: Obs{Status: Missing}, Ambiguous: named})
-	}
+	set(AppObs{Obs: Obs{Status: Missing}, SameName: named})
 }
 
 func (r *refresher) readGallery(ctx context.Context, id string) {

@@ -41,7 +41,7 @@ func TestSimQuickstart(t *testing.T) {
 	// Everything done (with galshare's markers, state lost): adopted as created, nothing duplicated.
 	h := &byHand{t: t, e: e, m: m, marked: true}
 	h.everything()
-	p, snap, stats = e.plan(t, m, nil, Options{})
+	p, snap, stats = e.planWith(t, m, nil, RefreshOptions{Delivered: h.delivered}, Options{})
 	if snap.App.FoundBy != "uniqueName" {
 		t.Errorf("app found by %q, want uniqueName", snap.App.FoundBy)
 	}
@@ -108,8 +108,22 @@ func TestSimQuickstartPartlyByHand(t *testing.T) {
 	pub := h.servicePrincipal(m.Publisher.Tenant)
 	h.grant(m.Publisher.Tenant, m.Publisher.Galleries[0].ID, m.Publisher.Galleries[0].Role.DefinitionGUID, pub.ObjectID)
 
+	// Found only by displayName: a conflict, never an adoption.
+	p, _, _ := e.plan(t, m, nil, Options{})
+	if c := mustChange(p, "app.myGalleryApp"); c.Action != Blocked || !strings.Contains(c.Blocked.Why, h.app.AppID) ||
+		!strings.Contains(strings.Join(c.Blocked.Instructions, " "), "adopt: {appId: "+h.app.AppID+"}") {
+		t.Errorf("app found by display name: %s %+v, want blocked naming the appId and the adopt fix", c.Action, c.Blocked)
+	}
+	for _, c := range p.Changes {
+		if c.Adopt {
+			t.Errorf("%s adopted without publisher.app.adopt", c.Address)
+		}
+	}
+
+	// Adopted explicitly: the app and what hangs off it are adopted.
+	m.Publisher.App.Adopt = &spec.Adopt{AppID: h.app.AppID}
 	p, snap, _ := e.plan(t, m, nil, Options{})
-	if snap.App.FoundBy != "displayName" {
+	if snap.App.FoundBy != FoundByAdopt {
 		t.Errorf("app found by %q", snap.App.FoundBy)
 	}
 	role := "role[fabrikam:/subscriptions/bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb/resourceGroups/vm-rg:Contributor]"
@@ -209,7 +223,7 @@ func TestSimTwentyConsumersCallCount(t *testing.T) {
 
 	h := &byHand{t: t, e: e, m: m, marked: true}
 	h.everything()
-	p, _, stats = e.plan(t, m, nil, Options{})
+	p, _, stats = e.planWith(t, m, nil, RefreshOptions{Delivered: h.delivered}, Options{})
 	// app + gallery + version + 21 SPs + 21 assignment lists.
 	if got, want := apiCalls(stats), int64(1+1+1+21+21); got != want || stats.Writes != 0 {
 		t.Errorf("converged: %d API calls, %d writes; want %d, 0: %v", got, stats.Writes, want, stats.Routes)

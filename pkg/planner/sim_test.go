@@ -116,6 +116,9 @@ type byHand struct {
 	m      *spec.Manifest
 	marked bool
 	app    *azure.Application
+	// delivered is the secret addSecret made, as a delivered document would
+	// name it (a plan after lost state still has the delivery file).
+	delivered *DeliveredKey
 }
 
 func (h *byHand) registerApp(uniqueName string) {
@@ -142,6 +145,7 @@ func (h *byHand) addSecret() azure.Secret {
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	h.delivered = &DeliveredKey{AppID: h.app.AppID, KeyID: np.KeyID}
 	return np.Secret
 }
 

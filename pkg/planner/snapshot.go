@@ -39,11 +39,29 @@ type AppObs struct {
 	Obs
 	App *azure.Application
 	// FoundBy says how: "uniqueName", "appId" (from state), "tag" (galshare's
-	// marker) or "displayName" (an app registered by hand).
+	// marker) or FoundByAdopt (the appId publisher.app.adopt names).
 	FoundBy string
-	// Ambiguous lists the apps sharing the display name when more than one
-	// hand-made candidate exists: Build refuses to guess and blocks.
-	Ambiguous []azure.Application
+	// SameName lists the apps that share the manifest's displayName, read
+	// only when nothing above found the app (and the manifest neither sets
+	// uniqueName nor adopt). They are never adopted: Build reports a
+	// hand-made one as a conflict and creates its own app next to apps of
+	// other galshare manifests.
+	SameName []azure.Application
+}
+
+// FoundByAdopt is AppObs.FoundBy for an app found by the appId
+// publisher.app.adopt names.
+const FoundByAdopt = "adopt"
+
+// DeliveredKey identifies the password whose value sits at the manifest's
+// delivery target (read from the delivered document by the command; the
+// planner never sees the value). With the keyIds state records, it is the
+// set of passwords galshare holds the value of.
+type DeliveredKey struct {
+	// AppID is the client id the delivered document is for.
+	AppID string
+	// KeyID is the delivered password's keyId.
+	KeyID string
 }
 
 // SPObs is the app's service principal in one tenant.
@@ -122,6 +140,9 @@ type Snapshot struct {
 	// permissions, read by the write preflight at each scope with a planned
 	// role-assignment write.
 	ARMRights map[string]ARMRightsObs
+	// Delivered is the password at the delivery target (nil: none, or the
+	// target cannot be read back), from RefreshOptions.Delivered.
+	Delivered *DeliveredKey
 	// Calls counts the API calls refresh made, for tests and the report.
 	Calls int
 }

@@ -57,7 +57,7 @@ func (c *checker) checkApp(a map[string]any, path string) {
 	}
 	if s, ok := str(a, "uniqueName"); ok {
 		if uniqueNameRE.MatchString(s) {
-			app.UniqueName = s
+			app.UniqueName, app.UniqueNameSet = s, true
 		} else {
 			c.errorf(childPath(path, "uniqueName"), CodeName,
 				"use lowercase letters, digits and '-', starting with a letter or digit, at most 120 characters",
@@ -73,6 +73,30 @@ func (c *checker) checkApp(a map[string]any, path string) {
 	c.checkRedirectURIs(list(a["redirectUris"]), childPath(path, "redirectUris"))
 	if s, ok := a["secret"].(map[string]any); ok {
 		c.checkSecret(s, childPath(path, "secret"))
+	}
+	if ad, ok := a["adopt"].(map[string]any); ok {
+		c.checkAdopt(ad, childPath(path, "adopt"))
+	}
+}
+
+// checkAdopt checks publisher.app.adopt: the appId of the app to take over.
+func (c *checker) checkAdopt(a map[string]any, path string) {
+	s, ok := str(a, "appId")
+	if !ok {
+		return // a missing or non-string appId is reported by the schema
+	}
+	switch {
+	case !isGUID(s):
+		if looksLikeSecretValue(s) {
+			return // reported by checkSecretValues; never echo it
+		}
+		c.errorf(childPath(path, "appId"), CodeAppID,
+			"the application (client) ID is a GUID: App registrations > the app > Overview, or `az ad app list --display-name NAME --query [].appId`",
+			"appId %s is not a GUID", quote(s))
+	case strings.EqualFold(s, nilGUID):
+		c.errorf(childPath(path, "appId"), CodeAppID, "use the app's real application (client) ID", "the all-zero GUID is not an appId")
+	default:
+		c.manifest.Publisher.App.Adopt = &Adopt{AppID: strings.ToLower(s)}
 	}
 }
 

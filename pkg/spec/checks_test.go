@@ -41,6 +41,12 @@ func TestSemanticChecks(t *testing.T) {
 		{"uniqueName invalid", func(t *testing.T) string {
 			return edit(t, "    displayName: myGalleryApp\n", "    displayName: myGalleryApp\n    uniqueName: My_App\n")
 		}, CodeName, SeverityError, "publisher.app.uniqueName", 7, "uniqueName"},
+		{"adopt appId not a GUID", func(t *testing.T) string {
+			return edit(t, "    displayName: myGalleryApp\n", "    displayName: myGalleryApp\n    adopt: {appId: my-app}\n")
+		}, CodeAppID, SeverityError, "publisher.app.adopt.appId", 7, "not a GUID"},
+		{"adopt appId all zero", func(t *testing.T) string {
+			return edit(t, "    displayName: myGalleryApp\n", "    displayName: myGalleryApp\n    adopt:\n      appId: 00000000-0000-0000-0000-000000000000\n")
+		}, CodeAppID, SeverityError, "publisher.app.adopt.appId", 8, "all-zero"},
 		{"single-tenant audience", func(t *testing.T) string {
 			return edit(t, "signInAudience: AzureADandPersonalMicrosoftAccount", "signInAudience: AzureADMyOrg")
 		}, CodeSignInAudience, SeverityError, "publisher.app.signInAudience", 7, "cross-tenant"},

@@ -33,6 +33,7 @@ const (
 	CodeAccess          = "access"             // access is not managed|manual
 	CodeImageVersion    = "image-version"      // malformed image name or version
 	CodeLength          = "length"             // string too short or too long
+	CodeAppID           = "app-id"             // malformed publisher.app.adopt.appId
 	CodeNoGrants        = "no-grants"          // warning: consumer without grants
 	CodeLongLifetime    = "long-lifetime"      // warning: lifetime above 2 years
 )

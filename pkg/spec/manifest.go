@@ -43,6 +43,13 @@ type App struct {
 	// UniqueName is the stable Graph key galshare finds and upserts the app
 	// by (displayName is not unique). Defaults to DefaultUniqueName(name, displayName).
 	UniqueName string
+	// UniqueNameSet is true when the manifest sets uniqueName itself: the
+	// operator chose the key, so an app that only shares the displayName is
+	// not a conflict and galshare creates its own.
+	UniqueNameSet bool
+	// Adopt names an existing, hand-made app registration galshare takes
+	// over (nil: galshare never adopts an app found only by displayName).
+	Adopt *Adopt
 	// SignInAudience is AzureADMultipleOrgs or AzureADandPersonalMicrosoftAccount:
 	// the cross-tenant flow needs a multi-tenant app.
 	SignInAudience string
@@ -51,6 +58,14 @@ type App struct {
 	// Secret describes the client secret galshare creates and rotates; nil
 	// when the manifest has no secret section (e.g. federated credentials only).
 	Secret *Secret
+}
+
+// Adopt is publisher.app.adopt: the explicit decision to manage an app
+// registration someone made by hand. galshare records it as adopted (never
+// deleted) and never touches its existing passwords.
+type Adopt struct {
+	// AppID is the existing app's application (client) id, lowercase.
+	AppID string
 }
 
 // Secret describes the client secret of step 2. It never holds the value:
