@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // TextOptions steer the human rendering.
@@ -371,6 +372,34 @@ func (tw *textWriter) summary(p *Plan, last bool) {
 		tw.printf("%s\n", x)
 	}
 	if last {
+		for _, l := range SecretLifetimeLines(p) {
+			tw.printf("%s\n", l)
+		}
 		tw.printf("%s\n", line)
 	}
+}
+
+// SecretLifetimeLines say how long each client secret galshare keeps has
+// left, also when the plan leaves it alone (a rotation comes with its own
+// reason): a reviewer should never learn of an expiry from an outage.
+// Days are counted from the plan's time, so a rendering is reproducible.
+func SecretLifetimeLines(p *Plan) []string {
+	var out []string
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Password == nil || c.Action != NoOp || c.Forget {
+			continue
+		}
+		end, err := time.Parse(time.RFC3339, c.Before["endDateTime"])
+		if err != nil {
+			continue
+		}
+		left := end.Sub(p.CreatedAt)
+		l := fmt.Sprintf("Secret %s expires %s (in %s)", c.Address, end.UTC().Format("2006-01-02"), humanDuration(left))
+		if rb := c.Password.RenewBefore; rb > 0 {
+			l += fmt.Sprintf("; a plan rotates it from %s on (renewBefore %s)", end.Add(-rb).UTC().Format("2006-01-02"), humanDuration(rb))
+		}
+		out = append(out, l+".")
+	}
+	return out
 }
