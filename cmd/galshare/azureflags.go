@@ -81,6 +81,31 @@ func (f *azureFlags) connector(a *app) (*azure.Connector, error) {
 	return conn, nil
 }
 
+// ownFiles are the files this command reads or writes itself, which a
+// secret must never be delivered into: the state's files, and the --cloud
+// and --credentials files (flag or environment). Commands add their own
+// (--out, the plan file).
+func (f *azureFlags) ownFiles(a *app) []spec.OwnFile {
+	own := stateOwnFiles(f.statePath)
+	if p := firstNonEmpty(f.cloudFile, a.getenv(envCloud)); p != "" {
+		own = append(own, spec.OwnFile{What: "the --cloud file", Path: p})
+	}
+	if p := firstNonEmpty(f.credentialsFile, a.getenv(envCredentials)); p != "" {
+		own = append(own, spec.OwnFile{What: "the --credentials file", Path: p})
+	}
+	return own
+}
+
+// stateOwnFiles are the files of the state at path, as spec.OwnFiles.
+func stateOwnFiles(path string) []spec.OwnFile {
+	cs := state.Companions(path)
+	own := make([]spec.OwnFile, len(cs))
+	for i, c := range cs {
+		own[i] = spec.OwnFile{What: c.What, Path: c.Path, Prefix: c.Prefix}
+	}
+	return own
+}
+
 // actionsPerCallSlot is how many apply actions may run per --parallelism
 // call slot. An action at 50 ms per call spends about a third of its time
 // on its two state writes; 3 keeps every slot busy at that latency and

@@ -119,6 +119,11 @@ func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifest
 		targets = append(targets, addr)
 	}
 	m, diags, err := spec.Load(ctx, manifestPath)
+	own := az.ownFiles(a)
+	if f.out != "" {
+		own = append(own, spec.OwnFile{What: "the --out plan file", Path: f.out})
+	}
+	diags = append(diags, spec.CheckDeliveryTarget(manifestPath, m, own)...)
 	if err != nil || diags.HasErrors() {
 		writeDiagnosticsText(a.stderr, diags, a.stderrColor())
 		if err != nil && len(diags) == 0 {
