@@ -24,6 +24,7 @@ type azureFlags struct {
 	cloudFile       string
 	credentialsFile string
 	statePath       string
+	forceState      bool
 	parallelism     int
 }
 
@@ -38,6 +39,7 @@ func (f *azureFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.credentialsFile, "credentials", "",
 		"credentials file naming how to sign in to each tenant (env "+envCredentials+"; never the manifest)")
 	fs.StringVar(&f.statePath, "state", state.DefaultPath, "path of the state file")
+	fs.BoolVar(&f.forceState, "force-state", false, "use the state even though it was written for a manifest of another name")
 	fs.IntVar(&f.parallelism, "parallelism", planner.DefaultParallelism, "maximum Azure calls in flight")
 }
 
@@ -129,7 +131,7 @@ func firstNonEmpty(xs ...string) string {
 // tenants galshare has no credentials for. The secret value stays in an
 // azure.Secret in memory. Call the returned func when done.
 func (f *azureFlags) refreshOptions(a *app, conn *azure.Connector, m *spec.Manifest) (planner.RefreshOptions, func()) {
-	opts := planner.RefreshOptions{Parallelism: f.parallelism}
+	opts := planner.RefreshOptions{Parallelism: f.parallelism, StatePath: f.statePath, ForceState: f.forceState}
 	manual := false
 	for _, c := range m.Consumers {
 		manual = manual || c.Access == spec.AccessManual

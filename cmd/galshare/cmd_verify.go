@@ -62,6 +62,7 @@ Exit codes: 0 every check passed, 1 anything failed.`,
 	fs.DurationVar(&f.retryFor, "retry-for", 0, "retry failures that may be replication lag (new secret, service principal, role) for up to this long")
 	az.register(cmd)
 	_ = fs.MarkHidden("state") // verify reads Azure, never the state file
+	_ = fs.MarkHidden("force-state")
 	return cmd
 }
 

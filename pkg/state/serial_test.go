@@ -54,3 +54,27 @@ func TestUpdateRefusesSerialOverflow(t *testing.T) {
 		t.Fatalf("handle moved on: serial %d, %d resources", got.Serial, len(got.Resources))
 	}
 }
+
+func TestCheckManifest(t *testing.T) {
+	tests := []struct {
+		recorded, name string
+		wantErr        bool
+	}{
+		{"", "a", false},  // new state, or one from before names were recorded
+		{"a", "a", false}, // same manifest
+		{"a", "b", true},
+	}
+	for _, tt := range tests {
+		s := &State{Manifest: ManifestRef{Name: tt.recorded}}
+		err := s.CheckManifest("st.json", tt.name)
+		var mm *ManifestMismatchError
+		if got := errors.As(err, &mm); got != tt.wantErr {
+			t.Errorf("recorded %q, manifest %q: err = %v", tt.recorded, tt.name, err)
+			continue
+		}
+		if tt.wantErr && (!strings.Contains(err.Error(), `"a"`) || !strings.Contains(err.Error(), `"b"`) ||
+			!strings.Contains(err.Error(), "--force-state") || !strings.Contains(err.Error(), "st.json")) {
+			t.Errorf("message %q should name both manifests, the state file and --force-state", err)
+		}
+	}
+}
