@@ -35,4 +35,5 @@ const (
 	CodeLength          = "length"             // string too short or too long
 	CodeNoGrants        = "no-grants"          // warning: consumer without grants
 	CodeLongLifetime    = "long-lifetime"      // warning: lifetime above 2 years
+	CodeBroadGrant      = "broad-grant"        // warning: role-assignment rights at subscription scope
 )
