@@ -11,6 +11,7 @@ import (
 	"github.com/galshare/galshare/pkg/planner"
 	"github.com/galshare/galshare/pkg/spec"
 	"github.com/galshare/galshare/pkg/state"
+	"github.com/galshare/galshare/pkg/termtext"
 	"github.com/spf13/cobra"
 )
 
@@ -220,7 +221,7 @@ func refreshError(w io.Writer, err error) error {
 		lines = []string{err.Error()}
 	}
 	for _, l := range lines {
-		fmt.Fprintf(w, "galshare: error: %s\n", l)
+		termtext.Fprintf(w, "galshare: error: %s\n", l)
 	}
 	var ae *azure.Error
 	if errors.As(err, &ae) && ae.Kind == azure.KindAuthFailed {

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/galshare/galshare/pkg/executor"
+	"github.com/galshare/galshare/pkg/termtext"
 )
 
 // applyView shows an apply's progress. The executor serialises events, so
@@ -94,15 +94,15 @@ func (v *lineView) Event(ev executor.Event) {
 	}
 	switch ev.Type {
 	case executor.EventProgress:
-		fmt.Fprintf(v.w, "%s: %s\n", ev.Address, ev.Message)
+		termtext.Fprintf(v.w, "%s: %s\n", ev.Address, ev.Message)
 	case executor.EventComplete:
 		if ev.DurationMS > 0 || ev.Status == "succeeded" {
-			fmt.Fprintf(v.w, "%s: %s [%s]\n", ev.Address, outcome(ev), round(ev.DurationMS))
+			termtext.Fprintf(v.w, "%s: %s [%s]\n", ev.Address, outcome(ev), round(ev.DurationMS))
 		} else {
-			fmt.Fprintf(v.w, "%s: %s\n", ev.Address, outcome(ev))
+			termtext.Fprintf(v.w, "%s: %s\n", ev.Address, outcome(ev))
 		}
 	case executor.EventError:
-		fmt.Fprintf(v.w, "%s: %s [%s]: %s\n", ev.Address, ev.Status, round(ev.DurationMS), ev.Error)
+		termtext.Fprintf(v.w, "%s: %s [%s]: %s\n", ev.Address, ev.Status, round(ev.DurationMS), ev.Error)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/galshare/galshare/pkg/executor"
+	"github.com/galshare/galshare/pkg/termtext"
 )
 
 // writeApplySummary prints the closing block of an apply or destroy: the
@@ -26,18 +27,18 @@ func writeApplySummary(w io.Writer, verb string, s executor.Summary) {
 	if s.Cancelled > 0 {
 		cancelled = fmt.Sprintf(", %d cancelled", s.Cancelled)
 	}
-	fmt.Fprintf(w, "%s %s: %d succeeded, %d failed, %d blocked, %d skipped, %d not started%s (%s).\n",
+	termtext.Fprintf(w, "%s %s: %d succeeded, %d failed, %d blocked, %d skipped, %d not started%s (%s).\n",
 		verb, state, s.Succeeded, s.Failed, s.Blocked, s.Skipped, s.NotStarted, cancelled, round(s.DurationMS))
 	if s.Stopped {
 		fmt.Fprintln(w, "State is saved; run apply again to continue.")
 	}
 	for _, f := range s.Failures {
-		fmt.Fprintf(w, "\nError: %s\n", f.Error)
+		termtext.Fprintf(w, "\nError: %s\n", f.Error)
 		if f.Fix != "" && !strings.Contains(f.Error, f.Fix) {
-			fmt.Fprintf(w, "  fix: %s\n", f.Fix)
+			termtext.Fprintf(w, "  fix: %s\n", f.Fix)
 		}
 		if len(f.Skipped) > 0 {
-			fmt.Fprintf(w, "  skipped because of it: %s\n", strings.Join(f.Skipped, ", "))
+			termtext.Fprintf(w, "  skipped because of it: %s\n", strings.Join(f.Skipped, ", "))
 		}
 	}
 	if len(s.BlockedActions) == 0 {
@@ -45,18 +46,18 @@ func writeApplySummary(w io.Writer, verb string, s executor.Summary) {
 	}
 	fmt.Fprintln(w, "\nBlocked: a human must act in these tenants, then run apply again.")
 	for _, b := range s.BlockedActions {
-		fmt.Fprintf(w, "\n  %s (tenant %s): %s\n", b.Address, b.Tenant, b.Info.Why)
+		termtext.Fprintf(w, "\n  %s (tenant %s): %s\n", b.Address, b.Tenant, b.Info.Why)
 		if b.Info.ConsentURL != "" {
-			fmt.Fprintf(w, "    consent (an administrator of the tenant opens): %s\n", b.Info.ConsentURL)
+			termtext.Fprintf(w, "    consent (an administrator of the tenant opens): %s\n", b.Info.ConsentURL)
 		}
 		if b.Info.AdminConsentURL != "" {
-			fmt.Fprintf(w, "    or tenant-wide admin consent: %s\n", b.Info.AdminConsentURL)
+			termtext.Fprintf(w, "    or tenant-wide admin consent: %s\n", b.Info.AdminConsentURL)
 		}
 		if b.Info.Command != "" {
-			fmt.Fprintf(w, "    role grant: %s\n", b.Info.Command)
+			termtext.Fprintf(w, "    role grant: %s\n", b.Info.Command)
 		}
 		for _, in := range b.Info.Instructions {
-			fmt.Fprintf(w, "    %s\n", in)
+			termtext.Fprintf(w, "    %s\n", in)
 		}
 	}
 }

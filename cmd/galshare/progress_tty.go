@@ -8,6 +8,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/galshare/galshare/pkg/executor"
+	"github.com/galshare/galshare/pkg/termtext"
 )
 
 // liveView is the terminal view: one spinner line per action while it runs,
@@ -42,7 +43,7 @@ func (v *liveView) bar(address string) *liveBar {
 	lb.bar = v.p.New(1, mpb.SpinnerStyle("⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏").PositionLeft(),
 		mpb.BarFillerOnComplete("✓"),
 		mpb.BarFillerOnAbort("✗"),
-		mpb.PrependDecorators(decor.Name(" "+address, decor.WC{C: decor.DindentRight | decor.DextraSpace})),
+		mpb.PrependDecorators(decor.Name(" "+termtext.Escape(address), decor.WC{C: decor.DindentRight | decor.DextraSpace})),
 		mpb.AppendDecorators(
 			decor.Any(func(decor.Statistics) string { return *lb.status.Load() }, decor.WC{C: decor.DextraSpace}),
 			decor.OnComplete(decor.Elapsed(decor.ET_STYLE_GO), ""),
@@ -52,6 +53,8 @@ func (v *liveView) bar(address string) *liveBar {
 	return lb
 }
 
+// set shows s; callers escape what came from the plan or Azure (termtext)
+// and add colour around it.
 func (b *liveBar) set(s string) { b.status.Store(&s) }
 
 func (v *liveView) Event(ev executor.Event) {
@@ -60,12 +63,12 @@ func (v *liveView) Event(ev executor.Event) {
 	}
 	switch ev.Type {
 	case executor.EventStart:
-		v.bar(ev.Address).set(ev.Message)
+		v.bar(ev.Address).set(termtext.Escape(ev.Message))
 	case executor.EventProgress:
-		v.bar(ev.Address).set(ev.Message)
+		v.bar(ev.Address).set(termtext.Escape(ev.Message))
 	case executor.EventComplete:
 		b := v.bar(ev.Address)
-		b.set(outcome(ev) + " " + round(ev.DurationMS))
+		b.set(termtext.Escape(outcome(ev)) + " " + round(ev.DurationMS))
 		if ev.Status == "succeeded" {
 			b.bar.SetCurrent(1)
 		} else {
@@ -73,7 +76,7 @@ func (v *liveView) Event(ev executor.Event) {
 		}
 	case executor.EventError:
 		b := v.bar(ev.Address)
-		b.set(v.paint(ev.Status) + ": " + ev.Error)
+		b.set(v.paint(termtext.Escape(ev.Status)) + ": " + termtext.Escape(ev.Error))
 		b.bar.Abort(false)
 	}
 }
