@@ -24,6 +24,7 @@ type azureFlags struct {
 	cloudFile       string
 	credentialsFile string
 	statePath       string
+	forceState      bool
 	parallelism     int
 }
 
@@ -38,6 +39,7 @@ func (f *azureFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.credentialsFile, "credentials", "",
 		"credentials `FILE` naming how to sign in to each tenant (env "+envCredentials+"; never the manifest)")
 	fs.StringVar(&f.statePath, "state", state.DefaultPath, "the state `FILE`")
+	fs.BoolVar(&f.forceState, "force-state", false, "use the state even though it was written for a manifest of another name")
 	fs.IntVar(&f.parallelism, "parallelism", planner.DefaultParallelism, "at most `N` requests to Azure on the wire at once (token requests included)")
 }
 
@@ -81,6 +83,31 @@ func (f *azureFlags) connector(a *app) (*azure.Connector, error) {
 	return conn, nil
 }
 
+// ownFiles are the files this command reads or writes itself, which a
+// secret must never be delivered into: the state's files, and the --cloud
+// and --credentials files (flag or environment). Commands add their own
+// (--out, the plan file).
+func (f *azureFlags) ownFiles(a *app) []spec.OwnFile {
+	own := stateOwnFiles(f.statePath)
+	if p := firstNonEmpty(f.cloudFile, a.getenv(envCloud)); p != "" {
+		own = append(own, spec.OwnFile{What: "the --cloud file", Path: p})
+	}
+	if p := firstNonEmpty(f.credentialsFile, a.getenv(envCredentials)); p != "" {
+		own = append(own, spec.OwnFile{What: "the --credentials file", Path: p})
+	}
+	return own
+}
+
+// stateOwnFiles are the files of the state at path, as spec.OwnFiles.
+func stateOwnFiles(path string) []spec.OwnFile {
+	cs := state.Companions(path)
+	own := make([]spec.OwnFile, len(cs))
+	for i, c := range cs {
+		own[i] = spec.OwnFile{What: c.What, Path: c.Path, Prefix: c.Prefix}
+	}
+	return own
+}
+
 // actionsPerCallSlot is how many apply actions may run per --parallelism
 // call slot. An action at 50 ms per call spends about a third of its time
 // on its two state writes; 3 keeps every slot busy at that latency and
@@ -105,7 +132,7 @@ func firstNonEmpty(xs ...string) string {
 // tenants galshare has no credentials for. The secret value stays in an
 // azure.Secret in memory. Call the returned func when done.
 func (f *azureFlags) refreshOptions(a *app, conn *azure.Connector, m *spec.Manifest) (planner.RefreshOptions, func()) {
-	opts := planner.RefreshOptions{Parallelism: f.parallelism}
+	opts := planner.RefreshOptions{Parallelism: f.parallelism, StatePath: f.statePath, ForceState: f.forceState}
 	manual := false
 	for _, c := range m.Consumers {
 		manual = manual || c.Access == spec.AccessManual

@@ -133,6 +133,16 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 		return err
 	}
 
+	// No secret goes into a file galshare uses itself; checked before
+	// anything is written, and again by identity at delivery.
+	own := az.ownFiles(a)
+	if saved {
+		own = append(own, spec.OwnFile{What: "the plan file being applied", Path: arg})
+	}
+	if err := executor.CheckDeliveries(plan, own); err != nil {
+		return err
+	}
+
 	// Record which manifest drives this state (no write when unchanged).
 	ref := state.ManifestRef{Name: plan.Manifest.Name, Path: plan.Manifest.Path, SHA256: plan.Manifest.SHA256}
 	if err := hd.Update(parent, func(s *state.State) error { s.Manifest = ref; return nil }); err != nil {
@@ -155,6 +165,7 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 		Events:          view.Event,
 		Logger:          a.log.Named(op),
 		Hooks:           crashHooksFromEnv(a.getenv),
+		OwnFiles:        own,
 	})
 	view.Close()
 	if err != nil {
@@ -181,6 +192,7 @@ func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Con
 		return p, true, err
 	}
 	m, diags, err := spec.Load(ctx, arg)
+	diags = append(diags, spec.CheckDeliveryTarget(arg, m, az.ownFiles(a))...)
 	if err != nil || diags.HasErrors() {
 		writeDiagnosticsText(a.stderr, diags, a.stderrColor())
 		if err != nil && len(diags) == 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/galshare/galshare/pkg/planner"
 	"github.com/galshare/galshare/pkg/spec"
 	"github.com/galshare/galshare/pkg/state"
+	"github.com/galshare/galshare/pkg/termtext"
 	"github.com/spf13/cobra"
 )
 
@@ -119,6 +120,11 @@ func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifest
 		targets = append(targets, addr)
 	}
 	m, diags, err := spec.Load(ctx, manifestPath)
+	own := az.ownFiles(a)
+	if f.out != "" {
+		own = append(own, spec.OwnFile{What: "the --out plan file", Path: f.out})
+	}
+	diags = append(diags, spec.CheckDeliveryTarget(manifestPath, m, own)...)
 	if err != nil || diags.HasErrors() {
 		writeDiagnosticsText(a.stderr, diags, a.stderrColor())
 		if err != nil && len(diags) == 0 {
@@ -227,7 +233,7 @@ func refreshError(w io.Writer, err error) error {
 		lines = []string{err.Error()}
 	}
 	for _, l := range lines {
-		fmt.Fprintf(w, "galshare: error: %s\n", l)
+		termtext.Fprintf(w, "galshare: error: %s\n", l)
 	}
 	var ae *azure.Error
 	if errors.As(err, &ae) && ae.Kind == azure.KindAuthFailed {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/galshare/galshare/pkg/state"
+	"github.com/galshare/galshare/pkg/termtext"
 )
 
 // newStateCmd groups the commands that inspect the state file and break a
@@ -86,22 +87,22 @@ whose outcome is unknown go to stderr.`,
 				return writeStateListJSON(a.stdout, *path, s, lock)
 			}
 			if !s.Exists() {
-				fmt.Fprintf(a.stderr, "No state file at %s: galshare has not recorded anything yet.\n", *path)
+				termtext.Fprintf(a.stderr, "No state file at %s: galshare has not recorded anything yet.\n", *path)
 				return nil
 			}
 			for _, addr := range s.Addresses() {
-				fmt.Fprintln(a.stdout, addr)
+				fmt.Fprintln(a.stdout, termtext.Escape(addr))
 			}
 			if n := len(s.Journal); n > 0 {
 				calls := statePlural(n, "write call", "write calls")
 				if lock != nil {
-					fmt.Fprintf(a.stderr, "Note: %s in flight in the run holding the lock (or left by it, if it stopped).\n", calls)
+					termtext.Fprintf(a.stderr, "Note: %s in flight in the run holding the lock (or left by it, if it stopped).\n", calls)
 				} else {
-					fmt.Fprintf(a.stderr, "Note: %s in flight when the last run stopped, outcome unknown; the next plan checks Azure (galshare state show ADDRESS for details).\n", calls)
+					termtext.Fprintf(a.stderr, "Note: %s in flight when the last run stopped, outcome unknown; the next plan checks Azure (galshare state show ADDRESS for details).\n", calls)
 				}
 			}
 			if lock != nil {
-				fmt.Fprintf(a.stderr, "Note: the state is locked by %s (operation %q, since %s, lock ID %s).\n",
+				termtext.Fprintf(a.stderr, "Note: the state is locked by %s (operation %q, since %s, lock ID %s).\n",
 					lock.Who, lock.Operation, lock.Created.UTC().Format(time.RFC3339), lock.ID)
 			}
 			return nil
@@ -195,7 +196,7 @@ func stateNotFound(path string, s *state.State, addr string) error {
 }
 
 func writeStateShowText(w io.Writer, addr string, r state.Resource, found bool, inFlight []state.JournalEntry) {
-	fmt.Fprintf(w, "# %s\n", addr)
+	termtext.Fprintf(w, "# %s\n", addr)
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	if found {
 		origin := string(r.Origin)
@@ -205,25 +206,25 @@ func writeStateShowText(w io.Writer, addr string, r state.Resource, found bool, 
 		case state.OriginAdopted:
 			origin += " (existed before; galshare never deletes it)"
 		}
-		fmt.Fprintf(tw, "type\t= %s\n", r.Type)
-		fmt.Fprintf(tw, "tenant\t= %s\n", r.Tenant)
-		fmt.Fprintf(tw, "id\t= %s\n", r.ID)
-		fmt.Fprintf(tw, "origin\t= %s\n", origin)
+		termtext.Fprintf(tw, "type\t= %s\n", r.Type)
+		termtext.Fprintf(tw, "tenant\t= %s\n", r.Tenant)
+		termtext.Fprintf(tw, "id\t= %s\n", r.ID)
+		termtext.Fprintf(tw, "origin\t= %s\n", origin)
 		created := r.CreatedAt.UTC().Format(time.RFC3339)
 		if r.CreatedBy != "" {
 			created += " by " + r.CreatedBy
 		}
-		fmt.Fprintf(tw, "created\t= %s\n", created)
-		fmt.Fprintf(tw, "updated\t= %s\n", r.UpdatedAt.UTC().Format(time.RFC3339))
+		termtext.Fprintf(tw, "created\t= %s\n", created)
+		termtext.Fprintf(tw, "updated\t= %s\n", r.UpdatedAt.UTC().Format(time.RFC3339))
 		for _, k := range slices.Sorted(maps.Keys(r.Attributes)) {
-			fmt.Fprintf(tw, "attributes.%s\t= %s\n", k, r.Attributes[k])
+			termtext.Fprintf(tw, "attributes.%s\t= %s\n", k, r.Attributes[k])
 		}
 	} else {
-		fmt.Fprintf(tw, "status\t= not recorded yet\n")
+		termtext.Fprintf(tw, "status\t= not recorded yet\n")
 	}
 	tw.Flush()
 	for _, e := range inFlight {
-		fmt.Fprintf(w, "in flight: %s started %s (journal %s); its outcome is unknown, the next plan checks Azure\n",
+		termtext.Fprintf(w, "in flight: %s started %s (journal %s); its outcome is unknown, the next plan checks Azure\n",
 			e.Operation, e.StartedAt.UTC().Format(time.RFC3339), e.ID)
 	}
 }
@@ -251,10 +252,10 @@ writing one state can leave duplicated or orphaned objects in Azure.`,
 			}
 			a.log.Info("state lock removed", "path", *path, "id", args[0])
 			if info != nil {
-				fmt.Fprintf(a.stdout, "Removed lock %s on %s (held by %s, operation %q, since %s).\n",
+				termtext.Fprintf(a.stdout, "Removed lock %s on %s (held by %s, operation %q, since %s).\n",
 					info.ID, *path, info.Who, info.Operation, info.Created.UTC().Format(time.RFC3339))
 			} else {
-				fmt.Fprintf(a.stdout, "Removed lock %s on %s.\n", args[0], *path)
+				termtext.Fprintf(a.stdout, "Removed lock %s on %s.\n", args[0], *path)
 			}
 			return nil
 		},

@@ -9,10 +9,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/galshare/galshare/pkg/spec"
+	"github.com/galshare/galshare/pkg/state"
 )
 
 func newValidateCmd(a *app) *cobra.Command {
 	var asJSON bool
+	statePath := state.DefaultPath
 	cmd := &cobra.Command{
 		Use:   "validate [--json] FILE...",
 		Short: "Check manifests: YAML, schema and semantic checks, every problem at once",
@@ -32,6 +34,9 @@ Exit code 0 when every manifest is valid (warnings allowed), 1 otherwise.`,
 				m, diags, err := spec.Load(ctx, path)
 				if ctxErr := ctx.Err(); ctxErr != nil {
 					return ctxErr
+				}
+				if own := spec.CheckDeliveryTarget(path, m, stateOwnFiles(statePath)); own.HasErrors() {
+					diags, err = append(diags, own...), spec.ErrInvalid
 				}
 				all = append(all, diags...)
 				if err == nil {
@@ -57,6 +62,8 @@ Exit code 0 when every manifest is valid (warnings allowed), 1 otherwise.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false,
 		"print diagnostics to stdout as a JSON array of {file, line, column, severity, code, message, hint, path}")
+	cmd.Flags().StringVar(&statePath, "state", state.DefaultPath,
+		"path of the state file plan and apply will use (deliverTo may not name it or its lock, backup and temp files)")
 	return cmd
 }
 

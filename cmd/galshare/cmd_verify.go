@@ -16,6 +16,7 @@ import (
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/executor"
 	"github.com/galshare/galshare/pkg/spec"
+	"github.com/galshare/galshare/pkg/termtext"
 )
 
 // verifyFlags are verify's own flags (the Azure ones are azureFlags).
@@ -118,10 +119,10 @@ func writeVerifyText(w io.Writer, m *spec.Manifest, rep *executor.VerifyReport, 
 	if app == "" {
 		app = "(unknown: no usable secret)"
 	}
-	fmt.Fprintf(w, "Verifying %s as app %s, the way consumers use it.\n", m.Name, app)
-	fmt.Fprintf(w, "Tenants: publisher %s", m.Publisher.Tenant)
+	termtext.Fprintf(w, "Verifying %s as app %s, the way consumers use it.\n", m.Name, app)
+	termtext.Fprintf(w, "Tenants: publisher %s", m.Publisher.Tenant)
 	for _, c := range m.Consumers {
-		fmt.Fprintf(w, ", %s %s", c.Name, c.Tenant)
+		termtext.Fprintf(w, ", %s %s", c.Name, c.Tenant)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w)
@@ -129,7 +130,7 @@ func writeVerifyText(w io.Writer, m *spec.Manifest, rep *executor.VerifyReport, 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TENANT\tCHECK\tRESULT\tDETAIL")
 	for _, c := range rep.Checks {
-		fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\n", c.Party, c.Kind, verifyObjectText(c), verifyResultText(c.Result, color), c.Detail)
+		termtext.Fprintf(tw, "%s\t%s %s\t%s\t%s\n", c.Party, c.Kind, verifyObjectText(c), termtext.Safe(verifyResultText(c.Result, color)), c.Detail)
 	}
 	_ = tw.Flush()
 
@@ -143,12 +144,12 @@ func writeVerifyText(w io.Writer, m *spec.Manifest, rep *executor.VerifyReport, 
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "What fails and how to fix it:")
 		for _, c := range failed {
-			fmt.Fprintf(w, "  %s %s %s:\n", c.Party, c.Kind, c.Object)
+			termtext.Fprintf(w, "  %s %s %s:\n", c.Party, c.Kind, c.Object)
 			if c.Error != "" {
-				fmt.Fprintf(w, "    error: %s\n", c.Error)
+				termtext.Fprintf(w, "    error: %s\n", c.Error)
 			}
 			if c.Fix != "" {
-				fmt.Fprintf(w, "    fix:   %s\n", c.Fix)
+				termtext.Fprintf(w, "    fix:   %s\n", c.Fix)
 			}
 		}
 	}
@@ -158,7 +159,7 @@ func writeVerifyText(w io.Writer, m *spec.Manifest, rep *executor.VerifyReport, 
 	if !rep.OK {
 		verdict = "the sharing does NOT work yet."
 	}
-	fmt.Fprintf(w, "Verify: %d checks, %d ok, %d failed, %d skipped: %s\n", s.Total, s.OK, s.Failed, s.Skipped, verdict)
+	termtext.Fprintf(w, "Verify: %d checks, %d ok, %d failed, %d skipped: %s\n", s.Total, s.OK, s.Failed, s.Skipped, verdict)
 }
 
 // verifyObjectText shortens the secret file's path to one relative to the

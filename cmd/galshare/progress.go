@@ -1,13 +1,13 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/galshare/galshare/pkg/executor"
+	"github.com/galshare/galshare/pkg/termtext"
 )
 
 // applyView shows an apply's progress. The executor serialises events, so
@@ -116,15 +116,15 @@ func (v *lineView) Event(ev executor.Event) {
 	}
 	switch ev.Type {
 	case executor.EventProgress:
-		fmt.Fprintf(v.w, "%s: %s\n", ev.Address, ev.Message)
+		termtext.Fprintf(v.w, "%s: %s\n", ev.Address, ev.Message)
 	case executor.EventComplete:
 		if ev.DurationMS > 0 || ev.Status == "succeeded" {
-			fmt.Fprintf(v.w, "%s: %s [%s]\n", ev.Address, outcome(ev), round(ev.DurationMS))
+			termtext.Fprintf(v.w, "%s: %s [%s]\n", ev.Address, outcome(ev), round(ev.DurationMS))
 		} else {
-			fmt.Fprintf(v.w, "%s: %s\n", ev.Address, outcome(ev))
+			termtext.Fprintf(v.w, "%s: %s\n", ev.Address, outcome(ev))
 		}
 	case executor.EventError:
-		fmt.Fprintf(v.w, "%s: %s [%s]: %s\n", ev.Address, ev.Status, round(ev.DurationMS), eventError(ev))
+		termtext.Fprintf(v.w, "%s: %s [%s]: %s\n", ev.Address, ev.Status, round(ev.DurationMS), eventError(ev))
 	}
 }
 
@@ -132,7 +132,7 @@ func (v *lineView) Event(ev executor.Event) {
 func (v *lineView) Notice(msg string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	fmt.Fprintln(v.w, msg)
+	io.WriteString(v.w, msg+"\n")
 }
 
 // Running is the number of actions started and not yet ended.

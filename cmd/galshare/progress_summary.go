@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/galshare/galshare/pkg/executor"
+	"github.com/galshare/galshare/pkg/termtext"
 )
 
 // writeApplySummary prints the closing block of an apply or destroy: the
@@ -40,7 +41,7 @@ func writeApplySummary(w io.Writer, verb string, s executor.Summary, savedPlan b
 	}
 	fmt.Fprintf(w, "%s %s: %s (%s).\n", verb, state, counts, round(s.DurationMS))
 	for _, d := range s.Delivered {
-		fmt.Fprintf(w, "New client secret %s delivered to %s.\n", d.Address, d.Target)
+		termtext.Fprintf(w, "New client secret %s delivered to %s.\n", d.Address, d.Target)
 	}
 	switch {
 	case s.Stopped && savedPlan:
@@ -49,12 +50,12 @@ func writeApplySummary(w io.Writer, verb string, s executor.Summary, savedPlan b
 		fmt.Fprintln(w, "State is saved; run apply again to continue.")
 	}
 	for _, f := range s.Failures {
-		fmt.Fprintf(w, "\nError: %s\n", f.Error)
+		termtext.Fprintf(w, "\nError: %s\n", f.Error)
 		if f.Fix != "" && !strings.Contains(f.Error, f.Fix) {
-			fmt.Fprintf(w, "  fix: %s\n", f.Fix)
+			termtext.Fprintf(w, "  fix: %s\n", f.Fix)
 		}
 		if len(f.Skipped) > 0 {
-			fmt.Fprintf(w, "  skipped because of it: %s\n", strings.Join(f.Skipped, ", "))
+			termtext.Fprintf(w, "  skipped because of it: %s\n", strings.Join(f.Skipped, ", "))
 		}
 	}
 	if len(s.BlockedActions) == 0 {
@@ -62,18 +63,18 @@ func writeApplySummary(w io.Writer, verb string, s executor.Summary, savedPlan b
 	}
 	fmt.Fprintln(w, "\nBlocked: a human must act in these tenants, then run apply again.")
 	for _, b := range s.BlockedActions {
-		fmt.Fprintf(w, "\n  %s (tenant %s): %s\n", b.Address, b.Tenant, b.Info.Why)
+		termtext.Fprintf(w, "\n  %s (tenant %s): %s\n", b.Address, b.Tenant, b.Info.Why)
 		if b.Info.ConsentURL != "" {
-			fmt.Fprintf(w, "    consent (an administrator of the tenant opens): %s\n", b.Info.ConsentURL)
+			termtext.Fprintf(w, "    consent (an administrator of the tenant opens): %s\n", b.Info.ConsentURL)
 		}
 		if b.Info.AdminConsentURL != "" {
-			fmt.Fprintf(w, "    or tenant-wide admin consent: %s\n", b.Info.AdminConsentURL)
+			termtext.Fprintf(w, "    or tenant-wide admin consent: %s\n", b.Info.AdminConsentURL)
 		}
 		if b.Info.Command != "" {
-			fmt.Fprintf(w, "    role grant: %s\n", b.Info.Command)
+			termtext.Fprintf(w, "    role grant: %s\n", b.Info.Command)
 		}
 		for _, in := range b.Info.Instructions {
-			fmt.Fprintf(w, "    %s\n", in)
+			termtext.Fprintf(w, "    %s\n", in)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/galshare/galshare/pkg/executor"
+	"github.com/galshare/galshare/pkg/termtext"
 )
 
 // liveView is the terminal view of an apply. It keeps a small live area at
@@ -102,18 +103,18 @@ func (v *liveView) Event(ev executor.Event) {
 	case executor.EventStart, executor.EventProgress:
 		it := v.byAddr[ev.Address]
 		if it == nil {
-			it = &liveItem{address: ev.Address, since: v.now()}
+			it = &liveItem{address: termtext.Escape(ev.Address), since: v.now()}
 			v.byAddr[ev.Address] = it
 			v.running = append(v.running, it)
 		}
-		it.status = ev.Message
+		it.status = termtext.Escape(ev.Message)
 	case executor.EventComplete:
 		v.finish(ev.Address)
-		word := outcome(ev)
+		addr, word := termtext.Escape(ev.Address), termtext.Escape(outcome(ev))
 		v.done[countWord(ev)]++
-		line := "✓ " + ev.Address + ": " + word
+		line := "✓ " + addr + ": " + word
 		if ev.Status != "succeeded" {
-			line = "- " + ev.Address + ": " + word
+			line = "- " + addr + ": " + word
 		}
 		if ev.DurationMS > 0 {
 			line += " [" + round(ev.DurationMS) + "]"
@@ -124,8 +125,10 @@ func (v *liveView) Event(ev executor.Event) {
 		v.failed++
 		// The error often repeats the address and status ("sp[x]: blocked:
 		// …"); say each once.
-		msg := eventError(ev)
-		head := "✗ " + ev.Address + ": " + ev.Status
+		// Text from the plan and Azure is escaped (termtext) before it
+		// meets the view's own escape sequences.
+		msg := termtext.Escape(eventError(ev))
+		head := "✗ " + termtext.Escape(ev.Address) + ": " + termtext.Escape(ev.Status)
 		if ev.DurationMS > 0 {
 			head += " [" + round(ev.DurationMS) + "]"
 		}

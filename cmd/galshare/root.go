@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/galshare/galshare/pkg/spec"
+	"github.com/galshare/galshare/pkg/termtext"
 )
 
 // newRootCmd builds the galshare command tree for one invocation. Every
@@ -139,7 +140,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			fmt.Fprintln(stderr, "galshare: interrupted")
 		} else {
-			fmt.Fprintf(stderr, "galshare: error: %v\n", err)
+			// Errors name addresses and values from the manifest, state
+			// and Azure: escape them (line by line, so a joined error
+			// keeps its lines).
+			lines := strings.Split(err.Error(), "\n")
+			for i, l := range lines {
+				lines[i] = termtext.Escape(l)
+			}
+			fmt.Fprintf(stderr, "galshare: error: %s\n", strings.Join(lines, "\n"))
 		}
 	}
 	return code

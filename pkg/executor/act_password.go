@@ -101,6 +101,9 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 		return r.commitAndRemoveReplaced(ctx, c, dir, "", appObjectID, appID, adopted, false)
 	}
 
+	if err := checkDeliveryTarget(p.DeliverTo, r.opts.OwnFiles); err != nil {
+		return fmt.Errorf("%s: %w", c.Address, err)
+	}
 	now := r.opts.Now().UTC()
 	end := now.Add(p.Lifetime).Truncate(time.Second)
 	intent := map[string]string{
@@ -141,7 +144,11 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 	r.afterCall(c)
 
 	doc := newDeliveredSecret(c.Tenant, appID, np, now)
-	if derr := deliver(p.DeliverTo, doc); derr != nil {
+	derr := checkDeliveryTarget(p.DeliverTo, r.opts.OwnFiles)
+	if derr == nil {
+		derr = deliver(p.DeliverTo, doc)
+	}
+	if derr != nil {
 		rerr := r.retry(ctx, c, true, "POST removePassword", func(ctx context.Context) error {
 			return dir.RemovePassword(ctx, appObjectID, np.KeyID)
 		})

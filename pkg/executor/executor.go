@@ -10,6 +10,7 @@ import (
 
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/planner"
+	"github.com/galshare/galshare/pkg/spec"
 	"github.com/galshare/galshare/pkg/state"
 )
 
@@ -70,6 +71,10 @@ type Options struct {
 	Now func() time.Time
 	// Hooks are crash-test points (nil = none).
 	Hooks *Hooks
+	// OwnFiles are the files galshare itself uses in this run (state, lock,
+	// plan, cloud, credentials files...): a secret is never delivered into
+	// one of them, checked by identity just before it is created and written.
+	OwnFiles []spec.OwnFile
 }
 
 const (

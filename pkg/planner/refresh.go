@@ -58,6 +58,11 @@ type RefreshOptions struct {
 	// delivered document; only the keyId and client id reach the planner.
 	// Build adopts a password not in state only when it is this one.
 	Delivered *DeliveredKey
+	// StatePath names the state file in errors.
+	StatePath string
+	// ForceState uses a state written for a manifest of another name
+	// (--force-state); otherwise Refresh refuses it before any read.
+	ForceState bool
 }
 
 // Refresh reads every live object the manifest and the state imply, with at
@@ -80,6 +85,11 @@ type RefreshOptions struct {
 func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connector, opts RefreshOptions) (*Snapshot, error) {
 	if st == nil {
 		st = &state.State{}
+	}
+	if !opts.ForceState {
+		if err := st.CheckManifest(opts.StatePath, m.Name); err != nil {
+			return nil, err
+		}
 	}
 	par := opts.Parallelism
 	if par <= 0 {

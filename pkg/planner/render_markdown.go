@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/galshare/galshare/pkg/termtext"
 )
 
 // MarkdownLimit keeps a rendering below GitHub's 65,535-character limit for
@@ -89,6 +91,9 @@ func markdownLines(p *Plan, limit int) (lines []string, owners []Address, total 
 	full := func() bool { return total > limit }
 	add := func(owner Address, ls ...string) {
 		for i, l := range ls {
+			// Values from the manifest, state and Azure never carry control
+			// or bidi characters into the comment (see termtext).
+			l = termtext.Escape(l)
 			total += len(l) + 1
 			lines = append(lines, l)
 			if i == 0 {

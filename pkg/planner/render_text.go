@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/galshare/galshare/pkg/termtext"
 )
 
 // TextOptions steer the human rendering.
@@ -129,17 +131,24 @@ type textWriter struct {
 	err   error
 }
 
+// printf writes format with every string, error and Stringer argument
+// escaped for the terminal (termtext): addresses, reasons and values come
+// from the manifest, the state and Azure, and a displayName holding ESC or
+// bidi controls must not reach the screen raw. paint's output is already
+// escaped and keeps its colours.
 func (tw *textWriter) printf(format string, args ...any) {
 	if tw.err == nil {
-		_, tw.err = fmt.Fprintf(tw.w, format, args...)
+		_, tw.err = fmt.Fprintf(tw.w, format, termtext.EscapeArgs(args)...)
 	}
 }
 
-func (tw *textWriter) paint(color, s string) string {
+// paint escapes s and wraps it in color (when colours are on).
+func (tw *textWriter) paint(color, s string) termtext.Safe {
+	s = termtext.Escape(s)
 	if !tw.color || color == "" {
-		return s
+		return termtext.Safe(s)
 	}
-	return color + s + ansiReset
+	return termtext.Safe(color + s + ansiReset)
 }
 
 func (tw *textWriter) header(p *Plan) {
@@ -352,11 +361,9 @@ func ExtraLine(p *Plan) string {
 // scripts read it); otherwise it comes first (the top of the rendering,
 // where people look).
 func (tw *textWriter) summary(p *Plan, last bool) {
-	line := SummaryLine(p)
+	line := tw.paint(ansiGreen, SummaryLine(p))
 	if p.HasChanges() || p.IsBlocked() {
-		line = tw.paint(ansiBold, line)
-	} else {
-		line = tw.paint(ansiGreen, line)
+		line = tw.paint(ansiBold, SummaryLine(p))
 	}
 	if !last {
 		tw.printf("%s\n", line)

@@ -106,7 +106,7 @@ func (c *checker) checkGrants(items []any, path string) ([]Grant, bool) {
 		}
 		p := indexPath(path, i)
 		g := Grant{}
-		ok := true
+		ok, atSubscription := true, false
 		if s, isStr := str(m, "scope"); isStr {
 			id, err := parseARMID(s)
 			switch {
@@ -122,6 +122,7 @@ func (c *checker) checkGrants(items []any, path string) ([]Grant, bool) {
 				ok = false
 			default:
 				g.Scope = id.canonical
+				atSubscription = id.kind == armSubscription
 			}
 		} else {
 			ok = false
@@ -146,6 +147,9 @@ func (c *checker) checkGrants(items []any, path string) ([]Grant, bool) {
 			continue
 		}
 		seen[key] = i
+		if atSubscription {
+			c.checkBroadGrant(childPath(p, "role"), g)
+		}
 		out = append(out, g)
 	}
 	return out, allOK

@@ -289,5 +289,5 @@ func (c *checker) checkDelivery(path, v string) (Delivery, bool) {
 		c.errorf(path, CodeDelivery, hint, "deliverTo is the manifest itself")
 		return Delivery{}, false
 	}
-	return Delivery{Kind: DeliveryFile, Path: p}, true
+	return Delivery{Kind: DeliveryFile, Path: p, Written: v}, true
 }

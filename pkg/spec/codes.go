@@ -36,4 +36,5 @@ const (
 	CodeAppID           = "app-id"             // malformed publisher.app.adopt.appId
 	CodeNoGrants        = "no-grants"          // warning: consumer without grants
 	CodeLongLifetime    = "long-lifetime"      // warning: lifetime above 2 years
+	CodeBroadGrant      = "broad-grant"        // warning: role-assignment rights at subscription scope
 )

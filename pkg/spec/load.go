@@ -26,6 +26,9 @@ func Load(ctx context.Context, path string) (*Manifest, Diagnostics, error) {
 		return nil, Diagnostics{*d}, fmt.Errorf("%s: %w", path, ErrInvalid)
 	}
 	m, diags := Parse(path, data)
+	// Parse compares deliverTo with the manifest's path; the file system
+	// also knows symlinks and hard links to it.
+	diags = append(diags, CheckDeliveryTarget(path, m, []OwnFile{{What: "the manifest itself", Path: path}})...)
 	if diags.HasErrors() {
 		return nil, diags, fmt.Errorf("%s: %w", path, ErrInvalid)
 	}

@@ -92,6 +92,8 @@ type Delivery struct {
 	// Path is absolute; a relative path in the manifest is resolved against
 	// the manifest's directory.
 	Path string
+	// Written is deliverTo as the manifest spells it, for messages.
+	Written string
 }
 
 // Gallery is a Compute Gallery in the publisher tenant that the app is

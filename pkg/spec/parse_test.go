@@ -38,7 +38,7 @@ func TestParseQuickstart(t *testing.T) {
 					Description: "Shared image gallery cross-tenant app secret",
 					Lifetime:    8760 * time.Hour,
 					RenewBefore: 720 * time.Hour,
-					DeliverTo:   Delivery{Kind: "file", Path: filepath.Join(filepath.Dir(abs), "secrets", "myGalleryApp.json")},
+					DeliverTo:   Delivery{Kind: "file", Path: filepath.Join(filepath.Dir(abs), "secrets", "myGalleryApp.json"), Written: "file:secrets/myGalleryApp.json"},
 				},
 			},
 			Galleries: []Gallery{{
@@ -108,7 +108,7 @@ consumers:
 		t.Errorf("uniqueName = %q, want defaults-my-gallery-app", app.UniqueName)
 	}
 	want := &Secret{Description: DefaultSecretDescription, Lifetime: 8760 * time.Hour, RenewBefore: 720 * time.Hour,
-		DeliverTo: Delivery{Kind: DeliveryFile, Path: "/var/secrets/app.json"}}
+		DeliverTo: Delivery{Kind: DeliveryFile, Path: "/var/secrets/app.json", Written: "file:/var/secrets/app.json"}}
 	if diff := cmp.Diff(want, app.Secret); diff != "" {
 		t.Errorf("secret defaults (-want +got):\n%s", diff)
 	}

@@ -92,3 +92,32 @@ func (e *unknownRoleError) Error() string {
 	}
 	return fmt.Sprintf("unknown role %q", e.role)
 }
+
+// accessAdminRoles are the built-in roles that may write role assignments
+// (Microsoft.Authorization/roleAssignments/write). Held by the multi-tenant
+// app at subscription scope, they let whoever has the app's secret give any
+// principal any role on the whole consumer subscription, and what they grant
+// outlives removing the app's own assignment.
+//
+// Contributor is not among them, even at subscription scope: it cannot
+// write role assignments, so its reach ends with the app's own assignment
+// and removing that removes it; and creating VMs across resource groups is
+// a legitimate reason to grant it there. A warning for it would be noise
+// that teaches people to skip the warnings that matter.
+var accessAdminRoles = map[string]bool{
+	"8e3af657-a8ff-443c-a75c-2fe8c4bcb635": true, // Owner
+	"18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": true, // User Access Administrator
+	"f58310d9-a9f6-439a-9e8d-f62e7b41a168": true, // Role Based Access Control Administrator
+}
+
+// checkBroadGrant warns about a subscription-scope grant of a role that can
+// hand out access (see accessAdminRoles).
+func (c *checker) checkBroadGrant(path string, g Grant) {
+	if !accessAdminRoles[g.Role.DefinitionGUID] {
+		return
+	}
+	c.warnf(path, CodeBroadGrant,
+		"grant the app only what VM creation needs, e.g. Contributor or Virtual Machine Contributor on the resource group where VMs are created",
+		"%s on subscription %s lets the multi-tenant app grant any role on that whole subscription to anyone, and the access it hands out stays after its own grant is removed",
+		g.Role, g.Scope)
+}

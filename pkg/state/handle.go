@@ -19,6 +19,11 @@ var ErrClosed = errors.New("state handle is closed")
 // lock). Writing would destroy that change, so the write is refused.
 var ErrModified = errors.New("state file was changed by something else while this run held the lock")
 
+// ErrSerialExhausted is returned by Update when the state's serial is
+// already the largest int64: the next serial would wrap negative, a state
+// galshare refuses to read, so nothing is written.
+var ErrSerialExhausted = errors.New("the state serial is at its maximum and cannot be incremented")
+
 // Handle is an open, locked state file. Update may be called from many
 // goroutines at once (the executor records each action as it lands):
 // concurrent changes are written together in one atomic write, and each

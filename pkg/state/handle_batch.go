@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"io/fs"
+	"math"
 
 	"github.com/google/uuid"
 )
@@ -49,7 +50,11 @@ func (h *Handle) lead() {
 		written bool
 		werr    error
 	)
-	if next != nil {
+	switch {
+	case next != nil && base.Serial == math.MaxInt64:
+		werr = fmt.Errorf("%s: %w (serial %d); galshare will not write a serial it could not read back: "+
+			"set \"serial\" in that file to a smaller value (saved plans become stale)", h.path, ErrSerialExhausted, base.Serial)
+	case next != nil:
 		cp := *next
 		snap = &cp
 		snap.Serial = base.Serial + 1
