@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
+	"path/filepath"
 	"strings"
 
 	"github.com/galshare/galshare/pkg/termtext"
@@ -88,6 +90,10 @@ func RenderMarkdown(w io.Writer, p *Plan, opts MarkdownOptions) error {
 // of show's time and memory — so total (the bytes with newlines) is exact
 // only when it is within limit.
 func markdownLines(p *Plan, limit int) (lines []string, owners []Address, total int) {
+	manifestDir := ""
+	if p.Manifest.Path != "" {
+		manifestDir = filepath.Dir(p.Manifest.Path)
+	}
 	full := func() bool { return total > limit }
 	add := func(owner Address, ls ...string) {
 		for i, l := range ls {
@@ -156,7 +162,7 @@ func markdownLines(p *Plan, limit int) (lines []string, owners []Address, total 
 			}
 			var b bytes.Buffer
 			tw := &textWriter{w: &b}
-			tw.change(c)
+			tw.change(relativeDelivery(c, manifestDir))
 			ls := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 			// diff blocks colour a line by its first character: put the
 			// symbol there.
@@ -197,4 +203,24 @@ func mdURL(u string) string {
 func mdEscape(s string) string {
 	r := strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", "\\|", "*", "\\*", "_", "\\_")
 	return r.Replace(s)
+}
+
+// relativeDelivery shows a file delivery target inside the manifest's
+// directory relative to it, as the manifest writes it: a pull-request
+// comment should not carry the CI runner's absolute paths. The change is
+// copied, never modified.
+func relativeDelivery(c *Change, dir string) *Change {
+	v, ok := c.After["deliverTo"]
+	path, isFile := strings.CutPrefix(v, "file:")
+	if !ok || !isFile || dir == "" || !filepath.IsAbs(path) {
+		return c
+	}
+	rel, err := filepath.Rel(dir, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return c
+	}
+	cc := *c
+	cc.After = maps.Clone(c.After)
+	cc.After["deliverTo"] = "file:" + filepath.ToSlash(rel)
+	return &cc
 }
