@@ -72,6 +72,12 @@ func (r *run) createRoleAssignment(ctx context.Context, c *planner.Change, res a
 		if err != nil {
 			return err
 		}
+		if a == nil || a.ID == "" {
+			// pkg/azure refuses such an answer (ErrIncompleteAnswer); this
+			// keeps any Resources from recording a grant with no id.
+			return &azure.Error{Tenant: c.Tenant, Object: c.Address.String(), Op: "PUT roleAssignment", Kind: azure.KindTransient,
+				Message: "the answer carries no assignment id", Err: azure.ErrIncompleteAnswer}
+		}
 		ra, adopted = a, adopted || ad
 		return nil
 	})

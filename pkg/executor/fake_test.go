@@ -39,6 +39,10 @@ type fakeAzure struct {
 	// landAdd (Graph finishes a write whose client went away).
 	lateAdd bool
 	landAdd []func()
+	// blankRA is how many CreateRoleAssignment calls answer an empty
+	// assignment (what the SDK decodes from a 200 with an error body) after
+	// taking effect.
+	blankRA int
 }
 
 func newFakeAzure() *fakeAzure {
@@ -353,6 +357,10 @@ func (r *fakeRes) CreateRoleAssignment(_ context.Context, s azure.RoleAssignment
 		RoleDefinitionGUID: s.RoleDefinitionGUID, PrincipalID: s.PrincipalID, PrincipalType: "ServicePrincipal", Description: s.Description,
 	}
 	r.f.ras[strings.ToLower(ra.ID)] = ra
+	if r.f.blankRA > 0 {
+		r.f.blankRA--
+		return &azure.RoleAssignment{}, false, nil
+	}
 	c := *ra
 	return &c, false, nil
 }

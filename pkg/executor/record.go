@@ -172,6 +172,9 @@ func outcomeUnknown(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
+	if errors.Is(err, azure.ErrIncompleteAnswer) {
+		return true // a success status with a body that is not the object
+	}
 	var ae *azure.Error
 	if !errors.As(err, &ae) {
 		return true
