@@ -234,18 +234,31 @@ func (r *run) removePassword(ctx context.Context, c *planner.Change, dir azure.D
 	if keyID == "" || appObjectID == "" {
 		return r.forget(ctx, c, "")
 	}
-	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{intentAppObjectID: appObjectID, intentKeyID: keyID})
+	appID := firstNonEmpty(c.Password.AppID, r.out.get(c.Password.AppAddress).AppID)
+	if appID == "" && inState {
+		appID = cur.Attributes["appId"]
+	}
+	gone, err := r.ownedPassword(ctx, c, dir, appID, keyID)
 	if err != nil {
 		return err
 	}
-	err = r.retry(ctx, c, false, "POST removePassword", func(ctx context.Context) error {
-		return dir.RemovePassword(ctx, appObjectID, keyID)
-	})
-	if err != nil && !azure.IsNotFound(err) {
-		r.abandon(ctx, c, jid, err)
-		return err
+	jid := ""
+	if gone {
+		r.progress(c, "already removed outside galshare; removing the record")
+	} else {
+		jid, err = r.begin(ctx, c, state.OpDelete, map[string]string{intentAppObjectID: appObjectID, intentKeyID: keyID})
+		if err != nil {
+			return err
+		}
+		err = r.retry(ctx, c, false, "POST removePassword", func(ctx context.Context) error {
+			return dir.RemovePassword(ctx, appObjectID, keyID)
+		})
+		if err != nil && !azure.IsNotFound(err) {
+			r.abandon(ctx, c, jid, err)
+			return err
+		}
+		r.afterCall(c)
 	}
-	r.afterCall(c)
 	if err := r.forget(ctx, c, jid); err != nil {
 		return err
 	}

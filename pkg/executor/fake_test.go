@@ -43,6 +43,9 @@ type fakeAzure struct {
 	// assignment (what the SDK decodes from a 200 with an error body) after
 	// taking effect.
 	blankRA int
+	// spAppIDOverride, when set, is the appId GetServicePrincipal answers
+	// with: a read returning another app's service principal.
+	spAppIDOverride string
 }
 
 func newFakeAzure() *fakeAzure {
@@ -281,6 +284,9 @@ func (d *fakeDir) GetServicePrincipal(_ context.Context, appID string) (*azure.S
 		return nil, notFound("servicePrincipal " + appID)
 	}
 	c := *sp
+	if d.f.spAppIDOverride != "" {
+		c.AppID = d.f.spAppIDOverride
+	}
 	return &c, nil
 }
 

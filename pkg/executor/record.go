@@ -242,9 +242,13 @@ func retryGet[T any](ctx context.Context, r *run, c *planner.Change, what string
 // deleteRecorded is the delete of an app, a service principal or a role
 // assignment: refused when state says galshare adopted the object; the id is
 // the plan's, else state's; with no id at all there is nothing to delete and
-// the record is only forgotten. Otherwise the delete is journalled (intent
-// {intentKey: id}), retried as what, and the record forgotten once it is done.
-func (r *run) deleteRecorded(ctx context.Context, c *planner.Change, planID, intentKey, what string, del func(ctx context.Context, id string) error) error {
+// the record is only forgotten. owned then re-reads the live object and
+// refuses it when it is not galshare's (trust.go); gone means it no longer
+// exists, and the record is only forgotten. Otherwise the delete is
+// journalled (intent {intentKey: id}), retried as what, and the record
+// forgotten once it is done.
+func (r *run) deleteRecorded(ctx context.Context, c *planner.Change, planID, intentKey, what string,
+	owned func(ctx context.Context, id string) (gone bool, err error), del func(ctx context.Context, id string) error) error {
 	if err := r.refuseAdoptedDelete(c); err != nil {
 		return err
 	}
@@ -255,6 +259,14 @@ func (r *run) deleteRecorded(ctx context.Context, c *planner.Change, planID, int
 		}
 	}
 	if id == "" {
+		return r.forget(ctx, c, "")
+	}
+	gone, err := owned(ctx, id)
+	if err != nil {
+		return err
+	}
+	if gone {
+		r.progress(c, "already deleted outside galshare; removing the record")
 		return r.forget(ctx, c, "")
 	}
 	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{intentKey: id})
