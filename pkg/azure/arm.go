@@ -235,9 +235,14 @@ func (r *armResources) CreateRoleAssignment(ctx context.Context, spec RoleAssign
 	if spec.Description != "" {
 		params.Properties.Description = to.Ptr(spec.Description)
 	}
-	resp, err := c.roles.Create(ctx, spec.Scope, name, params, nil)
+	var raw *http.Response
+	resp, err := c.roles.Create(policy.WithCaptureResponse(ctx, &raw), spec.Scope, name, params, nil)
 	if err == nil {
 		a := toRoleAssignment(&resp.RoleAssignment)
+		if e := checkAssignmentAnswer(raw, &a, name, spec.PrincipalID); e != nil {
+			e.Tenant, e.Object, e.Op = r.tenant, object, op
+			return nil, false, e
+		}
 		return &a, false, nil
 	}
 	e := r.fail(object, op, err)

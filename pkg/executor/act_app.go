@@ -91,11 +91,12 @@ func (r *run) createApp(ctx context.Context, c *planner.Change, dir azure.Direct
 	if err := r.commit(ctx, c, jid, func(s *state.State) error { return s.Put(appResource(c, app.ObjectID, app.AppID)) }); err != nil {
 		return err
 	}
-	return r.awaitApp(ctx, c, dir, app.AppID)
+	return r.awaitApp(ctx, c, dir, app.AppID, app.ObjectID)
 }
 
 func (r *run) deleteApp(ctx context.Context, c *planner.Change, dir azure.Directory) error {
-	return r.deleteRecorded(ctx, c, c.App.ObjectID, "objectId", "DELETE application", dir.DeleteApplication)
+	owned := func(ctx context.Context, id string) (bool, error) { return r.ownedApp(ctx, c, dir, id) }
+	return r.deleteRecorded(ctx, c, c.App.ObjectID, "objectId", "DELETE application", owned, dir.DeleteApplication)
 }
 
 // readApp finds the app by appId when the plan knows it (an adopted app made
@@ -103,11 +104,22 @@ func (r *run) deleteApp(ctx context.Context, c *planner.Change, dir azure.Direct
 func (r *run) readApp(ctx context.Context, c *planner.Change, dir azure.Directory) (*azure.Application, error) {
 	p := c.App
 	if p.AppID != "" {
-		return r.getAppByAppID(ctx, c, dir, p.AppID)
+		app, err := r.getAppByAppID(ctx, c, dir, p.AppID)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkIdentity(c, "the app's appId", p.AppID, app.AppID); err != nil {
+			return nil, err
+		}
+		return app, checkIdentity(c, "the app's object id", p.ObjectID, app.ObjectID)
 	}
-	return retryGet(ctx, r, c, "GET application", func(ctx context.Context) (*azure.Application, error) {
+	app, err := retryGet(ctx, r, c, "GET application", func(ctx context.Context) (*azure.Application, error) {
 		return dir.GetApplicationByUniqueName(ctx, p.UniqueName)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return app, checkIdentity(c, "the app's object id", p.ObjectID, app.ObjectID)
 }
 
 // getAppByAppID reads the app with client id appID.

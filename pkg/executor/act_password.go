@@ -32,7 +32,7 @@ func (r *run) applyPassword(ctx context.Context, c *planner.Change) error {
 	if err := r.checkFresh(ctx, c); err != nil {
 		return err
 	}
-	if c.Action == planner.NoOp && len(r.opts.State.OpenJournal(c.Address.String())) == 0 {
+	if c.Action == planner.NoOp && len(r.openJournal(c.Address.String())) == 0 {
 		// Nothing to write or settle: no sign-in needed.
 		app := r.out.get(p.AppAddress)
 		if p.KeyID == "" {
@@ -127,8 +127,16 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 	// (an orphan may only have become visible by then).
 	afterCreate, unknown := p.AppObjectID == "", false
 	err = r.retry(ctx, c, afterCreate, "POST addPassword", func(ctx context.Context) error {
+		if err := ctx.Err(); err != nil {
+			return err // stopped before sending: nothing was written
+		}
+		// Once sent, a second Ctrl-C lets the call answer (answerGrace says
+		// why): Graph makes the password anyway, and only the answer
+		// carries its secret.
+		actx, release := answerGrace(ctx, r.opts.AnswerGrace)
 		var err error
-		np, err = dir.AddPassword(ctx, appObjectID, p.DisplayName, end)
+		np, err = dir.AddPassword(actx, appObjectID, p.DisplayName, end)
+		release()
 		if err != nil && outcomeUnknown(err) && ctx.Err() == nil {
 			unknown = true
 			if cerr := r.removeOrphans(ctx, c, dir, appObjectID, p.DisplayName, end, ""); cerr != nil {
@@ -243,18 +251,31 @@ func (r *run) removePassword(ctx context.Context, c *planner.Change, dir azure.D
 			return nil
 		}
 	}
-	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{intentAppObjectID: appObjectID, intentKeyID: keyID})
+	appID := firstNonEmpty(c.Password.AppID, r.out.get(c.Password.AppAddress).AppID)
+	if appID == "" && inState {
+		appID = cur.Attributes["appId"]
+	}
+	gone, err := r.ownedPassword(ctx, c, dir, appID, keyID)
 	if err != nil {
 		return err
 	}
-	err = r.retry(ctx, c, false, "POST removePassword", func(ctx context.Context) error {
-		return dir.RemovePassword(ctx, appObjectID, keyID)
-	})
-	if err != nil && !azure.IsNotFound(err) {
-		r.abandon(ctx, c, jid, err)
-		return err
+	jid := ""
+	if gone {
+		r.progress(c, "already removed outside galshare; removing the record")
+	} else {
+		jid, err = r.begin(ctx, c, state.OpDelete, map[string]string{intentAppObjectID: appObjectID, intentKeyID: keyID})
+		if err != nil {
+			return err
+		}
+		err = r.retry(ctx, c, false, "POST removePassword", func(ctx context.Context) error {
+			return dir.RemovePassword(ctx, appObjectID, keyID)
+		})
+		if err != nil && !azure.IsNotFound(err) {
+			r.abandon(ctx, c, jid, err)
+			return err
+		}
+		r.afterCall(c)
 	}
-	r.afterCall(c)
 	if err := r.forget(ctx, c, jid); err != nil {
 		return err
 	}
@@ -282,9 +303,15 @@ func (r *run) removePassword(ctx context.Context, c *planner.Change, dir azure.D
 //   - an interrupted removal of a rotated-out password is completed (unless
 //     that keyId is the one state now holds).
 //
-// Entries are closed once settled.
+// Entries are closed once settled. A create or rotation whose password is
+// not found is not settled while its call may still take effect
+// (lateWriteWindow after it started): Graph finishes a write whose client
+// went away, so "not there yet" is not "never made". Its entry stays open
+// (pending for the rest of this run, see commit), and a later run removes the
+// password if it lands; only after the window does "not found" mean "not
+// made".
 func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Directory, appObjectID, appID string) (keep *azure.PasswordCredential, removed map[string]bool, err error) {
-	entries := r.opts.State.OpenJournal(c.Address.String())
+	entries := r.openJournal(c.Address.String())
 	if len(entries) == 0 {
 		return nil, nil, nil
 	}
@@ -295,6 +322,7 @@ func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Di
 	}
 	delivered := deliveredKeyID(c.Password.DeliverTo)
 	remove := map[string]bool{}
+	pending := 0
 	for _, e := range entries {
 		switch e.Operation {
 		case state.OpCreate, state.OpRotate:
@@ -302,10 +330,14 @@ func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Di
 			if perr != nil {
 				continue
 			}
+			found := false
 			for i := range live.Passwords {
 				pw := &live.Passwords[i]
-				if !matchesIntent(pw, e.Intent[intentDisplayName], end) ||
-					strings.EqualFold(pw.KeyID, c.Password.ReplacesKeyID) || strings.EqualFold(pw.KeyID, current.ID) {
+				if !matchesIntent(pw, e.Intent[intentDisplayName], end) {
+					continue
+				}
+				found = true
+				if strings.EqualFold(pw.KeyID, c.Password.ReplacesKeyID) || strings.EqualFold(pw.KeyID, current.ID) {
 					continue
 				}
 				if keep == nil && delivered != "" && strings.EqualFold(pw.KeyID, delivered) {
@@ -313,6 +345,13 @@ func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Di
 					continue
 				}
 				remove[strings.ToLower(pw.KeyID)] = true
+			}
+			if until := e.StartedAt.Add(lateWriteWindow); !found && r.opts.Now().Before(until) {
+				r.pending.add(e.ID)
+				pending++
+				r.progress(c, fmt.Sprintf("the password call of an interrupted run (started %s) has not shown up yet; "+
+					"its journal entry stays open until %s so a later run removes the password if the call lands",
+					e.StartedAt.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339)))
 			}
 		case state.OpDelete:
 			if k := e.Intent[intentKeyID]; k != "" && !strings.EqualFold(k, current.ID) && !strings.EqualFold(k, delivered) {
@@ -332,6 +371,9 @@ func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Di
 		// The caller records it in the write that closes the entries.
 		r.progress(c, "password "+keep.KeyID+" from an interrupted run was delivered; keeping it")
 		return keep, remove, nil
+	}
+	if pending == len(entries) {
+		return nil, remove, nil // nothing settled: no state write
 	}
 	return nil, remove, r.commit(ctx, c, "", nil)
 }

@@ -47,7 +47,10 @@ func (r *run) applyRoleAssignment(ctx context.Context, c *planner.Change) error 
 		}
 		return nil
 	case planner.Delete:
-		return r.deleteRecorded(ctx, c, c.RoleAssignment.ExistingID, "id", "DELETE roleAssignment", res.DeleteRoleAssignment)
+		owned := func(ctx context.Context, id string) (bool, error) {
+			return r.ownedAssignment(ctx, c, res, id, r.assignmentPrincipal(c))
+		}
+		return r.deleteRecorded(ctx, c, c.RoleAssignment.ExistingID, "id", "DELETE roleAssignment", owned, res.DeleteRoleAssignment)
 	}
 	return unsupported(c)
 }
@@ -71,6 +74,12 @@ func (r *run) createRoleAssignment(ctx context.Context, c *planner.Change, res a
 		})
 		if err != nil {
 			return err
+		}
+		if a == nil || a.ID == "" {
+			// pkg/azure refuses such an answer (ErrIncompleteAnswer); this
+			// keeps any Resources from recording a grant with no id.
+			return &azure.Error{Tenant: c.Tenant, Object: c.Address.String(), Op: "PUT roleAssignment", Kind: azure.KindTransient,
+				Message: "the answer carries no assignment id", Err: azure.ErrIncompleteAnswer}
 		}
 		ra, adopted = a, adopted || ad
 		return nil
@@ -107,6 +116,15 @@ func (r *run) removeReplacedAssignment(ctx context.Context, c *planner.Change, r
 	}
 	if oldAdopted {
 		r.progress(c, "the replaced assignment "+old+" was not made by galshare; left in place")
+		return nil
+	}
+	// The replaced assignment may be of another principal (the service
+	// principal was recreated), so only galshare's marker is checked.
+	gone, err := r.ownedAssignment(ctx, c, res, old, "")
+	if err != nil {
+		return fmt.Errorf("%s: the new assignment exists, but the replaced one was left in place: %w", c.Address, err)
+	}
+	if gone {
 		return nil
 	}
 	jid, err := r.begin(ctx, c, state.OpDelete, map[string]string{"id": old})

@@ -41,7 +41,8 @@ func (r *run) applyServicePrincipal(ctx context.Context, c *planner.Change) erro
 		}
 		return r.createServicePrincipal(ctx, c, dir, appID)
 	case planner.Delete:
-		return r.deleteRecorded(ctx, c, p.ObjectID, "objectId", "DELETE servicePrincipal", dir.DeleteServicePrincipal)
+		owned := func(ctx context.Context, id string) (bool, error) { return r.ownedServicePrincipal(ctx, c, dir, id) }
+		return r.deleteRecorded(ctx, c, p.ObjectID, "objectId", "DELETE servicePrincipal", owned, dir.DeleteServicePrincipal)
 	case planner.Read:
 		appID, err := r.appIDOf(p.AppID, p.AppAddress)
 		if err != nil {
@@ -74,6 +75,9 @@ func (r *run) createServicePrincipal(ctx context.Context, c *planner.Change, dir
 		if err != nil {
 			return err
 		}
+		if err := checkIdentity(c, "the service principal's appId", appID, s.AppID); err != nil {
+			return err
+		}
 		sp, adopted = s, adopted || ad
 		return nil
 	})
@@ -93,14 +97,19 @@ func (r *run) createServicePrincipal(ctx context.Context, c *planner.Change, dir
 	if err := r.commit(ctx, c, jid, func(s *state.State) error { return s.Put(spResource(c, sp.ObjectID, appID, origin)) }); err != nil {
 		return err
 	}
-	return r.awaitServicePrincipal(ctx, c, dir, appID)
+	return r.awaitServicePrincipal(ctx, c, dir, appID, sp.ObjectID)
 }
 
-// getServicePrincipal reads the service principal of appID in c's tenant.
+// getServicePrincipal reads the service principal of appID in c's tenant;
+// one of another app is an IdentityError.
 func (r *run) getServicePrincipal(ctx context.Context, c *planner.Change, dir azure.Directory, appID string) (*azure.ServicePrincipal, error) {
-	return retryGet(ctx, r, c, "GET servicePrincipal", func(ctx context.Context) (*azure.ServicePrincipal, error) {
+	sp, err := retryGet(ctx, r, c, "GET servicePrincipal", func(ctx context.Context) (*azure.ServicePrincipal, error) {
 		return dir.GetServicePrincipal(ctx, appID)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return sp, checkIdentity(c, "the service principal's appId", appID, sp.AppID)
 }
 
 func spResource(c *planner.Change, objectID, appID string, origin state.Origin) state.Resource {

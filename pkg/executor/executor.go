@@ -75,12 +75,23 @@ type Options struct {
 	// plan, cloud, credentials files...): a secret is never delivered into
 	// one of them, checked by identity just before it is created and written.
 	OwnFiles []spec.OwnFile
+	// AnswerGrace is how long a call that is not idempotent (addPassword),
+	// already sent when the context is cancelled, may still take to
+	// answer (default 15s); see answerGrace.
+	AnswerGrace time.Duration
 }
 
 const (
 	defaultParallelism  = 10
 	defaultWaitTimeout  = 30 * time.Minute
 	defaultWaitInterval = 15 * time.Second
+	defaultAnswerGrace  = 15 * time.Second
+	// lateWriteWindow is how long after a write call started it may still
+	// take effect: the HTTP client gives up after 2 minutes, and a server
+	// may finish a write whose client went away later still. A journalled
+	// create whose object is not found is kept open this long (see
+	// settleJournal).
+	lateWriteWindow = 30 * time.Minute
 )
 
 // run is the state of one apply shared by its actions.
@@ -90,6 +101,8 @@ type run struct {
 	out  *outputs
 	ev   *emitter
 	log  hclog.Logger
+	// pending are the journal entries left open on purpose (record.go).
+	pending pendingEntries
 }
 
 // Apply walks the plan's graph and applies every change. It returns an error
@@ -117,6 +130,9 @@ func Apply(ctx context.Context, plan *planner.Plan, opts Options) (*Report, erro
 	}
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
+	}
+	if opts.AnswerGrace <= 0 {
+		opts.AnswerGrace = defaultAnswerGrace
 	}
 	r := &run{
 		opts: opts,

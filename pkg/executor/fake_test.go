@@ -30,6 +30,22 @@ type fakeAzure struct {
 	// failAfter is like fail but the call takes effect before failing
 	// (a dropped response).
 	failAfter map[string][]error
+	// onAdd, when set, runs as an AddPassword call arrives, before its
+	// write: a test's second Ctrl-C landing while the call is in flight.
+	onAdd func()
+	// lateAdd makes AddPassword behave like a server that has not answered
+	// when the caller gives up: the call blocks until its context ends and
+	// its write lands only when the test calls the function it appends to
+	// landAdd (Graph finishes a write whose client went away).
+	lateAdd bool
+	landAdd []func()
+	// blankRA is how many CreateRoleAssignment calls answer an empty
+	// assignment (what the SDK decodes from a 200 with an error body) after
+	// taking effect.
+	blankRA int
+	// spAppIDOverride, when set, is the appId GetServicePrincipal answers
+	// with: a read returning another app's service principal.
+	spAppIDOverride string
 }
 
 func newFakeAzure() *fakeAzure {
@@ -201,7 +217,17 @@ func (d *fakeDir) DeleteApplication(_ context.Context, objectID string) error {
 	return nil
 }
 
-func (d *fakeDir) AddPassword(_ context.Context, appObjectID, displayName string, end time.Time) (*azure.NewPassword, error) {
+// AddPassword takes effect whatever the caller's context does once the
+// call has arrived, as on Graph; a caller whose context ended by the time
+// the answer is ready gets the context's error instead of the answer (and
+// so never sees the secret), as from an HTTP client.
+func (d *fakeDir) AddPassword(ctx context.Context, appObjectID, displayName string, end time.Time) (*azure.NewPassword, error) {
+	d.f.mu.Lock()
+	onAdd, late := d.f.onAdd, d.f.lateAdd
+	d.f.mu.Unlock()
+	if onAdd != nil {
+		onAdd()
+	}
 	d.f.mu.Lock()
 	defer d.f.mu.Unlock()
 	if err := d.f.enter("AddPassword"); err != nil {
@@ -215,7 +241,21 @@ func (d *fakeDir) AddPassword(_ context.Context, appObjectID, displayName string
 	value := "SeCrEt~" + key + "~Zq8"
 	d.f.secrets[key] = value
 	pc := azure.PasswordCredential{KeyID: key, DisplayName: displayName, Hint: value[:3], Start: end.Add(-time.Hour), End: end}
+	if late {
+		d.f.landAdd = append(d.f.landAdd, func() {
+			d.f.mu.Lock()
+			defer d.f.mu.Unlock()
+			a.Passwords = append(a.Passwords, pc)
+		})
+		d.f.mu.Unlock()
+		<-ctx.Done()
+		d.f.mu.Lock()
+		return nil, fmt.Errorf("POST addPassword: %w", ctx.Err())
+	}
 	a.Passwords = append(a.Passwords, pc)
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("POST addPassword: %w", ctx.Err())
+	}
 	return &azure.NewPassword{PasswordCredential: pc, Secret: azure.NewSecret(value)}, d.f.after("AddPassword")
 }
 
@@ -244,6 +284,9 @@ func (d *fakeDir) GetServicePrincipal(_ context.Context, appID string) (*azure.S
 		return nil, notFound("servicePrincipal " + appID)
 	}
 	c := *sp
+	if d.f.spAppIDOverride != "" {
+		c.AppID = d.f.spAppIDOverride
+	}
 	return &c, nil
 }
 
@@ -320,6 +363,10 @@ func (r *fakeRes) CreateRoleAssignment(_ context.Context, s azure.RoleAssignment
 		RoleDefinitionGUID: s.RoleDefinitionGUID, PrincipalID: s.PrincipalID, PrincipalType: "ServicePrincipal", Description: s.Description,
 	}
 	r.f.ras[strings.ToLower(ra.ID)] = ra
+	if r.f.blankRA > 0 {
+		r.f.blankRA--
+		return &azure.RoleAssignment{}, false, nil
+	}
 	c := *ra
 	return &c, false, nil
 }

@@ -118,6 +118,12 @@ func version(prov, agg, eastState string) *azure.ImageVersion {
 
 func (h *harness) apply(plan *planner.Plan, mutate func(*Options)) *Report {
 	h.t.Helper()
+	return h.applyCtx(context.Background(), plan, mutate)
+}
+
+// applyCtx is apply under ctx, whose cancellation is the second Ctrl-C.
+func (h *harness) applyCtx(ctx context.Context, plan *planner.Plan, mutate func(*Options)) *Report {
+	h.t.Helper()
 	hd, err := state.Open(context.Background(), h.statePath, state.LockOptions{Operation: "apply"})
 	if err != nil {
 		h.t.Fatalf("open state: %v", err)
@@ -145,7 +151,7 @@ func (h *harness) apply(plan *planner.Plan, mutate func(*Options)) *Report {
 	if mutate != nil {
 		mutate(&opts)
 	}
-	rep, err := Apply(context.Background(), plan, opts)
+	rep, err := Apply(ctx, plan, opts)
 	if err != nil {
 		h.t.Fatalf("Apply: %v", err)
 	}

@@ -111,6 +111,9 @@ func (r *run) liveFingerprint(ctx context.Context, c *planner.Change) (string, e
 		if err != nil {
 			return "", err
 		}
+		if err := checkIdentity(c, "the service principal's object id", p.ObjectID, sp.ObjectID); err != nil {
+			return "", err
+		}
 		return planner.FingerprintServicePrincipal(sp), nil
 	case planner.TypeRoleAssignment:
 		id := c.RoleAssignment.ExistingID
@@ -126,6 +129,13 @@ func (r *run) liveFingerprint(ctx context.Context, c *planner.Change) (string, e
 		})
 		if err != nil {
 			return "", err
+		}
+		// A Replace's existing assignment may be of the principal it
+		// replaces; any other change acts on its own principal's.
+		if c.Action != planner.Replace {
+			if err := checkIdentity(c, "the role assignment's principal", c.RoleAssignment.PrincipalID, ra.PrincipalID); err != nil {
+				return "", err
+			}
 		}
 		return planner.FingerprintRoleAssignment(ra), nil
 	}

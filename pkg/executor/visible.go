@@ -25,11 +25,18 @@ func errNotVisibleYet(c *planner.Change, what string) error {
 		Kind: azure.KindNotFound, Message: "created, but not visible to reads yet"}
 }
 
-// awaitApp waits until the new app is readable by its appId.
-func (r *run) awaitApp(ctx context.Context, c *planner.Change, dir azure.Directory, appID string) error {
+// awaitApp waits until the new app is readable by its appId; the app read
+// must be the one created (appId, object id: checkIdentity).
+func (r *run) awaitApp(ctx context.Context, c *planner.Change, dir azure.Directory, appID, objectID string) error {
 	return r.retry(ctx, c, true, "GET application (until visible)", func(ctx context.Context) error {
-		_, err := dir.GetApplicationByAppID(ctx, appID)
-		return err
+		app, err := dir.GetApplicationByAppID(ctx, appID)
+		if err != nil {
+			return err
+		}
+		if err := checkIdentity(c, "the new app's appId", appID, app.AppID); err != nil {
+			return err
+		}
+		return checkIdentity(c, "the new app's object id", objectID, app.ObjectID)
 	})
 }
 
@@ -49,10 +56,17 @@ func (r *run) awaitPassword(ctx context.Context, c *planner.Change, dir azure.Di
 	})
 }
 
-// awaitServicePrincipal waits until the new SP is readable by appId.
-func (r *run) awaitServicePrincipal(ctx context.Context, c *planner.Change, dir azure.Directory, appID string) error {
+// awaitServicePrincipal waits until the new SP is readable by appId; the SP
+// read must be the one created (appId, object id: checkIdentity).
+func (r *run) awaitServicePrincipal(ctx context.Context, c *planner.Change, dir azure.Directory, appID, objectID string) error {
 	return r.retry(ctx, c, true, "GET servicePrincipal (until visible)", func(ctx context.Context) error {
-		_, err := dir.GetServicePrincipal(ctx, appID)
-		return err
+		sp, err := dir.GetServicePrincipal(ctx, appID)
+		if err != nil {
+			return err
+		}
+		if err := checkIdentity(c, "the service principal's appId", appID, sp.AppID); err != nil {
+			return err
+		}
+		return checkIdentity(c, "the new service principal's object id", objectID, sp.ObjectID)
 	})
 }

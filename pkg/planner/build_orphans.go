@@ -2,6 +2,8 @@ package planner
 
 import (
 	"maps"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/galshare/galshare/pkg/azure"
@@ -38,6 +40,10 @@ func (b *builder) buildOrphans() {
 			continue
 		}
 		live, obs := b.orphanLive(a, r)
+		notOurs := ""
+		if live {
+			notOurs = b.orphanNotOurs(a, r)
+		}
 		switch {
 		case a.Kind == AddrWait:
 			c.Action, c.Forget = NoOp, true
@@ -47,6 +53,9 @@ func (b *builder) buildOrphans() {
 		case r.Origin == state.OriginAdopted:
 			c.Action, c.Forget = NoOp, true
 			c.Reason = "no longer in manifest; adopted, so it stays in Azure and only leaves state"
+		case notOurs != "":
+			c.Action, c.Forget = NoOp, true
+			c.Reason = refusedDelete(notOurs)
 		case obs.Status == Denied || (obs.Status == NotRead && obs.Note != ""):
 			c.Action = Blocked
 			c.Blocked = b.deleteBlock(c, r, obs)
@@ -55,6 +64,126 @@ func (b *builder) buildOrphans() {
 		}
 		b.add(c)
 	}
+}
+
+// refusedDelete is the reason of a delete state asked for but the live
+// object refused: it is not galshare's, so it stays in Azure and only the
+// record leaves state.
+func refusedDelete(why string) string {
+	return "refusing to delete: " + why + "; state's record is wrong (edited by hand?), so the object stays in Azure " +
+		"and only the record leaves state"
+}
+
+// orphanNotOurs says why the live object a state-only record points at is
+// not galshare's ("" when it is). State alone is not trusted for a delete:
+// a hand-added record "origin: created" pointing at the operator's own User
+// Access Administrator assignment must not make apply delete it (issue 12,
+// item 6). galshare's role assignments are of its app's service principal
+// in that tenant and carry its marker description; its service principals
+// carry its marker tag; its passwords keep the displayName and hint state
+// recorded when it made them.
+func (b *builder) orphanNotOurs(a Address, r state.Resource) string {
+	switch a.Kind {
+	case AddrGalleryRole, AddrConsumerRole:
+		if o := b.snap.AssignmentsByID[IDKey(r.ID)]; o.Assignment != nil {
+			return b.assignmentNotOurs(o.Assignment, r.Tenant)
+		}
+	case AddrServicePrincipal:
+		if o := b.snap.SPs[TenantKey(r.Tenant)]; o.SP != nil && !containsFold(o.SP.Tags, MarkerTag(b.m.Name)) {
+			return "service principal " + o.SP.ObjectID + " carries no galshare marker tag " + MarkerTag(b.m.Name)
+		}
+	case AddrPassword:
+		if o := b.snap.App; o.App != nil {
+			pw := findPassword(o.App.Passwords, func(p azure.PasswordCredential) bool { return strings.EqualFold(p.KeyID, r.ID) })
+			if pw == nil {
+				return ""
+			}
+			if want := r.Attributes[AttrDisplayName]; want != "" && pw.DisplayName != want {
+				return "password " + pw.KeyID + " is named " + strconv.Quote(pw.DisplayName) + ", not " + strconv.Quote(want) + " as galshare recorded"
+			}
+			if want := r.Attributes["hint"]; want != "" && pw.Hint != "" && pw.Hint != want {
+				return "password " + pw.KeyID + " has hint " + pw.Hint + ", not " + want + " as galshare recorded"
+			}
+		}
+	}
+	return ""
+}
+
+// assignmentNotOurs says why a live role assignment is not galshare's: its
+// principal is not galshare's service principal in the tenant, or it lacks
+// galshare's marker description ("" when it is galshare's).
+func (b *builder) assignmentNotOurs(ra *azure.RoleAssignment, tenant string) string {
+	ours := b.galsharePrincipals(tenant)
+	if !ours[strings.ToLower(ra.PrincipalID)] {
+		want := "none known"
+		if len(ours) > 0 {
+			want = strings.Join(slices.Sorted(maps.Keys(ours)), ", ")
+		}
+		return "role assignment " + ra.ID + " is of principal " + ra.PrincipalID +
+			", not of galshare's service principal in tenant " + tenant + " (" + want + ")"
+	}
+	if want := MarkerDescription(b.m.Name); ra.Description != want {
+		return "role assignment " + ra.ID + " has description " + strconv.Quote(ra.Description) +
+			", not galshare's marker " + strconv.Quote(want)
+	}
+	return ""
+}
+
+// galsharePrincipals are the object ids (lower case) of the app's service
+// principal in tenant: the one refresh read, and any state records.
+func (b *builder) galsharePrincipals(tenant string) map[string]bool {
+	out := map[string]bool{}
+	if o := b.snap.SPs[TenantKey(tenant)]; o.SP != nil && o.SP.ObjectID != "" {
+		out[strings.ToLower(o.SP.ObjectID)] = true
+	}
+	for _, r := range b.st.Resources {
+		if r.Type == string(TypeServicePrincipal) && TenantKey(r.Tenant) == TenantKey(tenant) && r.ID != "" {
+			out[strings.ToLower(r.ID)] = true
+		}
+	}
+	return out
+}
+
+// destroyNotOurs says why the live object a destroy would delete is not
+// galshare's although state says it created it ("" when it is, or when
+// refresh did not read it): the app and its service principals must carry
+// galshare's marker tag, role assignments galshare's principal and marker.
+func (b *builder) destroyNotOurs(c *Change) string {
+	switch {
+	case c.App != nil:
+		if o := b.snap.App; o.App != nil && strings.EqualFold(o.App.ObjectID, c.App.ObjectID) && !containsFold(o.App.Tags, MarkerTag(b.m.Name)) {
+			return "app " + o.App.AppID + " carries no galshare marker tag " + MarkerTag(b.m.Name)
+		}
+	case c.ServicePrincipal != nil:
+		if o := b.snap.SPs[TenantKey(c.Tenant)]; o.SP != nil && strings.EqualFold(o.SP.ObjectID, c.ServicePrincipal.ObjectID) &&
+			!containsFold(o.SP.Tags, MarkerTag(b.m.Name)) {
+			return "service principal " + o.SP.ObjectID + " carries no galshare marker tag " + MarkerTag(b.m.Name)
+		}
+	case c.RoleAssignment != nil:
+		if ra := b.liveAssignment(c.RoleAssignment.ExistingID); ra != nil {
+			return b.assignmentNotOurs(ra, c.Tenant)
+		}
+	}
+	return ""
+}
+
+// liveAssignment is the role assignment with this id among those refresh
+// read (nil when none).
+func (b *builder) liveAssignment(id string) *azure.RoleAssignment {
+	if id == "" {
+		return nil
+	}
+	if o := b.snap.AssignmentsByID[IDKey(id)]; o.Assignment != nil {
+		return o.Assignment
+	}
+	for _, o := range b.snap.Assignments {
+		for i := range o.Assignments {
+			if IDKey(o.Assignments[i].ID) == IDKey(id) {
+				return &o.Assignments[i]
+			}
+		}
+	}
+	return nil
 }
 
 // holderOf returns a desired change that now holds the object with this id
@@ -194,6 +323,9 @@ func (b *builder) toDestroy() {
 		switch {
 		case c.Wait != nil:
 			continue
+		case id != "" && c.Action != Blocked && c.Origin == OriginCreated && b.destroyNotOurs(c) != "":
+			c.Action, c.Forget, c.Blocked = NoOp, true, nil
+			c.Reason = refusedDelete(b.destroyNotOurs(c))
 		case id != "" && c.Action != Blocked && c.Origin == OriginCreated:
 			b.removals[c.Address] = true
 			c.Action, c.Reason, c.Blocked = Delete, "created by galshare; destroy removes it", nil
