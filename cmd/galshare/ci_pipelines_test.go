@@ -248,8 +248,11 @@ exit "$FAKE_CODE"
 	if code != 0 || !strings.Contains(out, "##vso[task.complete result=SucceededWithIssues;]") {
 		t.Errorf("blocked plan: exit %d\n%s", code, out)
 	}
-	if c := content(); !strings.Contains(c, "A human must act") || api.patches != 1 {
-		t.Errorf("thread not edited in place (%d patches):\n%s", api.patches, c)
+	api.mu.Lock()
+	patches := api.patches
+	api.mu.Unlock()
+	if c := content(); !strings.Contains(c, "A human must act") || patches != 1 {
+		t.Errorf("thread not edited in place (%d patches):\n%s", patches, c)
 	}
 	code, out = run(plan, "FAKE_CODE=1")
 	if code != 1 || !strings.Contains(out, "##vso[task.logissue type=error]galshare plan failed with exit code 1") {
