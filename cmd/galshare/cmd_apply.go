@@ -122,6 +122,7 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 				newJSONView(a.stdout).Event(executor.Event{Type: executor.EventSummary, Time: time.Now().UTC(),
 					Message: "no changes", Summary: &executor.Summary{}})
 			}
+			appendApplyStepSummary(a, op, plan, nil)
 			return nil
 		}
 		if plan.HasChanges() {
@@ -171,6 +172,7 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 	if err != nil {
 		return err
 	}
+	appendApplyStepSummary(a, op, plan, rep)
 	if !f.jsonOut {
 		verb := "Apply"
 		if destroy {

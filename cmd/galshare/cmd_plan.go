@@ -157,6 +157,7 @@ func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifest
 	if err := renderPlan(a, p, format, f.showUnchanged); err != nil {
 		return err
 	}
+	appendPlanStepSummary(a, p)
 	if f.out != "" && format == "text" {
 		fmt.Fprintf(a.stdout, "\nSaved the plan to %s. To apply exactly this plan: galshare apply %s\n", f.out, f.out)
 	}

@@ -97,6 +97,7 @@ func runVerify(ctx context.Context, a *app, az *azureFlags, f *verifyFlags, path
 	if err != nil {
 		return err
 	}
+	appendVerifyStepSummary(a, m, rep)
 	if f.jsonOut {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
