@@ -148,7 +148,9 @@ type kvSecretBody struct {
 	Tags        map[string]string  `json:"tags,omitempty"`
 }
 
-func (v *keyVault) baseURL() string { return "https://" + strings.ToLower(v.Name) + "." + KeyVaultDNSSuffix }
+func (v *keyVault) baseURL() string {
+	return "https://" + strings.ToLower(v.Name) + "." + KeyVaultDNSSuffix
+}
 
 func kvBody(v *keyVault, name string, sv *kvSecretVersion, withValue, withVersion bool) kvSecretBody {
 	enabled := sv.Enabled

@@ -69,7 +69,7 @@ func TestKeyVaultSetGetVersions(t *testing.T) {
 		t.Helper()
 		resp, err := officer.SetSecret(ctx, "app-secret", azsecrets.SetSecretParameters{
 			Value: to.Ptr(value), ContentType: to.Ptr("galshare/client-secret"),
-			Tags:              map[string]*string{"keyId": to.Ptr(keyID), "tenant": to.Ptr(coreT1)},
+			Tags:             map[string]*string{"keyId": to.Ptr(keyID), "tenant": to.Ptr(coreT1)},
 			SecretAttributes: &azsecrets.SecretAttributes{Expires: to.Ptr(exp)},
 		}, nil)
 		if err != nil {
