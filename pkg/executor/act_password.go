@@ -141,7 +141,8 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 	r.afterCall(c)
 
 	doc := newDeliveredSecret(c.Tenant, appID, np, now)
-	if derr := deliver(p.DeliverTo, doc); derr != nil {
+	where, derr := r.deliverTo(ctx, c.Tenant, p.DeliverTo, doc)
+	if derr != nil {
 		rerr := r.retry(ctx, c, true, "POST removePassword", func(ctx context.Context) error {
 			return dir.RemovePassword(ctx, appObjectID, np.KeyID)
 		})
@@ -156,7 +157,7 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 	if r.opts.Hooks != nil && r.opts.Hooks.AfterDeliver != nil {
 		r.opts.Hooks.AfterDeliver(c.Address.String())
 	}
-	r.progress(c, fmt.Sprintf("secret delivered to %s (keyId %s, expires %s)", deliveryName(p.DeliverTo), np.KeyID, np.End.UTC().Format(time.RFC3339)))
+	r.progress(c, fmt.Sprintf("secret delivered to %s (keyId %s, expires %s)", where, np.KeyID, np.End.UTC().Format(time.RFC3339)))
 	return r.commitAndRemoveReplaced(ctx, c, dir, jid, appObjectID, appID, &np.PasswordCredential, unknown)
 }
 
@@ -276,7 +277,7 @@ func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Di
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: reading the app to settle an interrupted password change: %w", c.Address, err)
 	}
-	delivered := deliveredKeyID(c.Password.DeliverTo)
+	delivered := r.currentDeliveredKeyID(ctx, c.Tenant, c.Password.DeliverTo)
 	remove := map[string]bool{}
 	for _, e := range entries {
 		switch e.Operation {
@@ -377,12 +378,7 @@ func passwordResource(c *planner.Change, appObjectID, appID string, pc *azure.Pa
 	}
 }
 
-func deliveryName(d planner.Delivery) string {
-	if d.Path == "" {
-		return d.Kind
-	}
-	return d.Kind + ":" + d.Path
-}
+func deliveryName(d planner.Delivery) string { return d.String() }
 
 func firstNonEmpty(xs ...string) string {
 	for _, x := range xs {
