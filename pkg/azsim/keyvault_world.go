@@ -143,3 +143,43 @@ func unixPtr(t time.Time) *int64 {
 	u := t.Unix()
 	return &u
 }
+
+// VaultSecretVersion is one version of a vault secret as tests see it (Sim.VaultSecretVersions).
+type VaultSecretVersion struct {
+	Version     string
+	Value       string
+	ContentType string
+	Tags        map[string]string
+	Enabled     bool
+	Expires     time.Time // zero when unset
+	Created     time.Time
+}
+
+// VaultSecretVersions lists the versions of a vault's secret, oldest first (nil when the vault or secret does not
+// exist). It is the Azure-side truth for tests, and holds secret values: never log it.
+func (sim *Sim) VaultSecretVersions(vault, secret string) []VaultSecretVersion {
+	s := sim.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.vault(vault)
+	if v == nil {
+		return nil
+	}
+	sec := v.Secrets[strings.ToLower(secret)]
+	if sec == nil {
+		return nil
+	}
+	out := make([]VaultSecretVersion, 0, len(sec.Versions))
+	for _, sv := range sec.Versions {
+		vv := VaultSecretVersion{Version: sv.Version, Value: sv.Value, ContentType: sv.ContentType, Enabled: sv.Enabled,
+			Created: time.Unix(sv.Created, 0).UTC(), Tags: map[string]string{}}
+		for k, t := range sv.Tags {
+			vv.Tags[k] = t
+		}
+		if sv.Expires != nil {
+			vv.Expires = time.Unix(*sv.Expires, 0).UTC()
+		}
+		out = append(out, vv)
+	}
+	return out
+}

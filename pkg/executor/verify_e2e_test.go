@@ -21,6 +21,7 @@ func (w *simWorld) verify(mutate func(*executor.VerifyOptions)) *executor.Verify
 			return w.conn.AppClients(appID, secret)
 		},
 		Operator:      w.conn,
+		Vaults:        w.conn,
 		AuthorityHost: w.conn.Environment().AuthorityHost,
 		Logger:        hclog.New(&hclog.LoggerOptions{Level: hclog.Trace, Output: w.logs}),
 	}

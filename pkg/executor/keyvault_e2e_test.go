@@ -1,0 +1,172 @@
+package executor_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/galshare/galshare/pkg/azsim"
+	"github.com/galshare/galshare/pkg/azure"
+	"github.com/galshare/galshare/pkg/executor"
+	"github.com/galshare/galshare/pkg/planner"
+)
+
+// The vault and secret examples/keyvault.yaml delivers to.
+const (
+	kvVault  = "contoso-galshare"
+	kvSecret = "myGalleryApp"
+)
+
+// checkVaultHolds asserts that the vault's current version is the app's only
+// live password, the one state records, with its tags and expiry.
+func (w *simWorld) checkVaultHolds(versions int) azsim.VaultSecretVersion {
+	w.t.Helper()
+	vs := w.sim.VaultSecretVersions(kvVault, kvSecret)
+	if len(vs) != versions {
+		w.t.Fatalf("vault holds %d versions, want %d", len(vs), versions)
+	}
+	cur := vs[len(vs)-1]
+	appID, keyID, ok := w.sim.SecretKeyID(cur.Value)
+	if !ok {
+		w.t.Fatal("the vault's current version is not a live password of any app")
+	}
+	r, _ := readState(w.t, w.statePath).Get(planner.PasswordAddress("myGalleryApp").String())
+	if keyID != r.ID || cur.Tags["keyId"] != keyID || cur.Tags["appId"] != appID ||
+		cur.Tags["tenant"] != w.load().Publisher.Tenant || cur.ContentType != azure.KeyVaultContentType {
+		w.t.Errorf("vault version tags %v type %q; live password %s of %s; state keyId %s", cur.Tags, cur.ContentType, keyID, appID, r.ID)
+	}
+	if end := r.Attributes["endDateTime"]; cur.Expires.Format(time.RFC3339) != end {
+		w.t.Errorf("vault exp %s, state endDateTime %s", cur.Expires.Format(time.RFC3339), end)
+	}
+	if app, _ := w.sim.Application(appID); len(app.Passwords) != 1 || app.Passwords[0].KeyID != keyID {
+		w.t.Errorf("app passwords %+v, want only %s", app.Passwords, keyID)
+	}
+	if got := r.Attributes["deliveredTo"]; got != "keyvault:https://"+kvVault+"."+azsim.KeyVaultDNSSuffix+"/secrets/"+kvSecret {
+		w.t.Errorf("state deliveredTo = %q", got)
+	}
+	return cur
+}
+
+func (w *simWorld) checkVerifyOK() {
+	w.t.Helper()
+	rep := w.verify(nil)
+	if !rep.OK {
+		for _, c := range rep.Checks {
+			w.t.Logf("%s %s %s: %s %s %s", c.Party, c.Kind, c.Object, c.Result, c.Detail, c.Error)
+		}
+		w.t.Fatal("verify failed")
+	}
+	for _, c := range rep.Checks {
+		if c.Kind == executor.CheckSecret && !strings.HasPrefix(c.Object, "keyvault:https://"+kvVault) {
+			w.t.Errorf("the secret check read %s, want the vault", c.Object)
+		}
+	}
+}
+
+// TestE2EKeyVaultDelivery: apply delivers the secret as a vault version,
+// verify signs in with the secret read from the vault, a rotation adds a
+// version, and no secret value reaches state, plan files, logs or events.
+func TestE2EKeyVaultDelivery(t *testing.T) {
+	w := newSimWorld(t, "keyvault")
+	w.replicateNow()
+	var events bytes.Buffer
+	w.events = &events
+	w.converge()
+	first := w.checkVaultHolds(1)
+	w.checkVerifyOK()
+	if _, err := os.Stat(filepath.Join(w.dir, "secrets")); !os.IsNotExist(err) {
+		t.Errorf("a vault delivery wrote files: %v", err)
+	}
+
+	// A second plan has nothing to do.
+	if p := w.plan(false); p.HasChanges() {
+		t.Fatalf("second plan has changes:\n%s", changes(p))
+	}
+
+	// Rotation: a new version, the old password removed.
+	p := w.planAt(false, time.Now().Add(8760*time.Hour-10*24*time.Hour))
+	if c := p.Change(planner.PasswordAddress("myGalleryApp")); c == nil || c.Action != planner.Replace {
+		t.Fatalf("no rotation planned:\n%s", changes(p))
+	}
+	if err := planner.WritePlanFile(filepath.Join(w.dir, "plan-rotate.json"), p); err != nil {
+		t.Fatal(err)
+	}
+	if rep := w.apply(p); rep.ExitCode() != executor.ExitOK {
+		t.Fatalf("rotation: %s", failures(rep))
+	}
+	second := w.checkVaultHolds(2)
+	if second.Tags["keyId"] == first.Tags["keyId"] || second.Value == first.Value {
+		t.Fatal("rotation did not deliver a new secret")
+	}
+	w.checkVerifyOK()
+	if p := w.plan(false); p.HasChanges() {
+		t.Errorf("plan after rotation has changes:\n%s", changes(p))
+	}
+
+	// Leak scan over everything galshare wrote.
+	for i, destroy := range []bool{false, true} {
+		p := w.plan(destroy)
+		if err := planner.WritePlanFile(filepath.Join(w.dir, fmt.Sprintf("plan%d.json", i)), p); err != nil {
+			t.Fatal(err)
+		}
+		w.apply(p)
+	}
+	secrets := append(w.sim.OperatorSecrets(), first.Value, second.Value)
+	leaks, err := azsim.ScanDir(secrets, w.dir, func(rel string) bool { return rel == "cloud.json" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{"events": events.Bytes(), "trace logs": w.logs.Bytes()} {
+		leaks = append(leaks, azsim.ScanForSecrets(secrets, name, b)...)
+		leaks = append(leaks, azsim.ScanForSecretShapes(name, b)...)
+	}
+	for _, l := range leaks {
+		t.Errorf("leak: %s", l)
+	}
+	if events.Len() == 0 || !bytes.Contains(events.Bytes(), []byte("keyvault:https://"+kvVault)) {
+		t.Errorf("events do not say where the secret went")
+	}
+}
+
+// TestE2EKeyVaultDeliveryFailureRemovesPassword: when the vault refuses the
+// write (the operator lacks Key Vault Secrets Officer), the new password is
+// removed at once and nothing is recorded.
+func TestE2EKeyVaultDeliveryFailureRemovesPassword(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "examples", "sim", "keyvault.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	officer := "    role: Key Vault Secrets Officer\n"
+	if !bytes.Contains(src, []byte(officer)) {
+		t.Fatal("the keyvault world has no Secrets Officer assignment")
+	}
+	seed := filepath.Join(t.TempDir(), "no-officer.yaml")
+	if err := os.WriteFile(seed, bytes.Replace(src, []byte(officer), []byte("    role: Reader\n"), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := newSimWorldSeed(t, "keyvault", seed)
+	w.replicateNow()
+	rep := w.apply(w.plan(false))
+	if rep.ExitCode() == executor.ExitOK {
+		t.Fatal("apply succeeded without the right to write the vault")
+	}
+	if f := failures(rep); !strings.Contains(f, "new password was removed again") || !strings.Contains(f, "permission denied") {
+		t.Errorf("failure does not say the password was removed: %s", f)
+	}
+	m := w.load()
+	for _, a := range w.sim.Applications(m.Publisher.Tenant) {
+		if a.UniqueName == m.Publisher.App.UniqueName && len(a.Passwords) != 0 {
+			t.Errorf("undelivered passwords remain: %+v", a.Passwords)
+		}
+	}
+	if _, ok := readState(t, w.statePath).Get(planner.PasswordAddress("myGalleryApp").String()); ok {
+		t.Error("state records an undelivered password")
+	}
+	if vs := w.sim.VaultSecretVersions(kvVault, kvSecret); len(vs) != 0 {
+		t.Errorf("vault holds %d versions", len(vs))
+	}
+}
