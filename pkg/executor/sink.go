@@ -62,7 +62,7 @@ func (v vaultSink) deliver(ctx context.Context, doc azure.DeliveredSecret) (stri
 	if err != nil {
 		return "", fmt.Errorf("delivering to %s: %w", v.to, err)
 	}
-	return v.to.String() + " (version " + version + ")", nil
+	return v.to.String() + " as version " + version, nil
 }
 
 func (v vaultSink) deliveredKeyID(ctx context.Context) string {

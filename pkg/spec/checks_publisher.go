@@ -242,7 +242,7 @@ func (c *checker) checkDelivery(path, v string) (Delivery, bool) {
 		return Delivery{}, false
 	}
 	if kind == DeliveryKeyVault {
-		return c.checkKeyVaultDelivery(path, v, rest)
+		return c.checkKeyVaultDelivery(path, v)
 	}
 	if kind != DeliveryFile {
 		c.errorf(path, CodeDelivery, hint, "deliverTo kind %s is not supported; use file: or keyvault:", quote(kind))
