@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
 	"github.com/galshare/galshare/pkg/azsim"
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/executor"
@@ -51,6 +54,35 @@ func (w *simWorld) checkVaultHolds(versions int) azsim.VaultSecretVersion {
 	return cur
 }
 
+// checkPipelineReads signs in as the world's pipeline identity (Key Vault
+// Secrets User on the secret) with the official SDK, as a consumer's
+// pipeline would, and reads the current value; writing is refused.
+func (w *simWorld) checkPipelineReads(want string) {
+	w.t.Helper()
+	ctx := w.t.Context()
+	cred, err := azidentity.NewClientSecretCredential(w.load().Publisher.Tenant, "5e1f0001-0000-4000-8000-000000000011",
+		"sim-contoso-pipeline-reader-secret", &azidentity.ClientSecretCredentialOptions{
+			ClientOptions: w.sim.ClientOptions(), DisableInstanceDiscovery: true})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	c, err := azsecrets.NewClient(w.sim.VaultURL(kvVault), cred, &azsecrets.ClientOptions{ClientOptions: w.sim.ClientOptions()})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	got, err := c.GetSecret(ctx, kvSecret, "", nil)
+	if err != nil {
+		w.t.Fatalf("pipeline read: %v", err)
+	}
+	if *got.Value != want {
+		w.t.Error("the pipeline read another value than the current version")
+	}
+	v := "x"
+	if _, err := c.SetSecret(ctx, kvSecret, azsecrets.SetSecretParameters{Value: &v}, nil); err == nil {
+		w.t.Error("Key Vault Secrets User could write the secret")
+	}
+}
+
 func (w *simWorld) checkVerifyOK() {
 	w.t.Helper()
 	rep := w.verify(nil)
@@ -78,6 +110,7 @@ func TestE2EKeyVaultDelivery(t *testing.T) {
 	w.converge()
 	first := w.checkVaultHolds(1)
 	w.checkVerifyOK()
+	w.checkPipelineReads(first.Value)
 	if _, err := os.Stat(filepath.Join(w.dir, "secrets")); !os.IsNotExist(err) {
 		t.Errorf("a vault delivery wrote files: %v", err)
 	}
