@@ -203,3 +203,37 @@ func TestE2EKeyVaultDeliveryFailureRemovesPassword(t *testing.T) {
 		t.Errorf("vault holds %d versions", len(vs))
 	}
 }
+
+// TestE2EKeyVaultCrashAfterDelivery: a crash after the vault write but
+// before the state write; the next apply finds the password's keyId in the
+// vault's current version, keeps that password and adds no other.
+func TestE2EKeyVaultCrashAfterDelivery(t *testing.T) {
+	w := newSimWorld(t, "keyvault")
+	w.replicateNow()
+	addr := planner.PasswordAddress("myGalleryApp").String()
+	w.applyWithHooks(w.plan(false), &executor.Hooks{AfterDeliver: func(a string) {
+		if a == addr {
+			panic("simulated crash after delivery")
+		}
+	}})
+	if vs := w.sim.VaultSecretVersions(kvVault, kvSecret); len(vs) != 1 {
+		t.Fatalf("the crashed run delivered %d versions, want 1", len(vs))
+	}
+	w.sim.ResetStats()
+	w.converge()
+	if n := w.sim.Stats().Routes["POST addPassword"]; n != 0 {
+		t.Errorf("recovery added %d passwords, want 0 (the delivered one is kept)", n)
+	}
+	vs := w.sim.VaultSecretVersions(kvVault, kvSecret)
+	if len(vs) != 1 {
+		t.Fatalf("vault holds %d versions after recovery, want 1", len(vs))
+	}
+	_, keyID, ok := w.sim.SecretKeyID(vs[0].Value)
+	if r, _ := readState(t, w.statePath).Get(addr); !ok || keyID != r.ID || vs[0].Tags["keyId"] != keyID {
+		t.Errorf("vault keyId %s (live %v %s), state %s", vs[0].Tags["keyId"], ok, keyID, r.ID)
+	}
+	w.checkExactlyOnce()
+	if st := readState(t, w.statePath); len(st.Journal) != 0 {
+		t.Errorf("journal left: %+v", st.Journal)
+	}
+}
