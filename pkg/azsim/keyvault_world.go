@@ -183,3 +183,24 @@ func (sim *Sim) VaultSecretVersions(vault, secret string) []VaultSecretVersion {
 	}
 	return out
 }
+
+// VaultSecretValues returns every secret value stored in any vault, in no particular order: the leak scanner's
+// list of vault-delivered secrets (ScanForSecrets). Unlike Graph passwords, which the simulator keeps only as
+// hashes, a vault keeps its values, as Key Vault does.
+func (sim *Sim) VaultSecretValues() []string {
+	s := sim.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	if s.w.KeyVault == nil {
+		return nil
+	}
+	for _, v := range s.w.KeyVault.Vaults {
+		for _, sec := range v.Secrets {
+			for _, sv := range sec.Versions {
+				out = append(out, sv.Value)
+			}
+		}
+	}
+	return out
+}

@@ -148,7 +148,10 @@ func TestE2EKeyVaultDelivery(t *testing.T) {
 		}
 		w.apply(p)
 	}
-	secrets := append(w.sim.OperatorSecrets(), first.Value, second.Value)
+	secrets := append(w.sim.OperatorSecrets(), w.sim.VaultSecretValues()...)
+	if len(secrets) < 2+len(w.sim.OperatorSecrets()) {
+		t.Fatalf("the vault lists %d values, want both versions", len(secrets)-len(w.sim.OperatorSecrets()))
+	}
 	leaks, err := azsim.ScanDir(secrets, w.dir, func(rel string) bool { return rel == "cloud.json" })
 	if err != nil {
 		t.Fatal(err)
