@@ -100,6 +100,12 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 	if adopted != nil {
 		return r.commitAndRemoveReplaced(ctx, c, dir, "", appObjectID, appID, adopted, false)
 	}
+	// A target that cannot be opened (a vault outside this cloud, no vault
+	// access) fails before a password exists that would need removing.
+	snk, err := r.sinkFor(ctx, c.Tenant, p.DeliverTo)
+	if err != nil {
+		return fmt.Errorf("%s: no new secret was created, its delivery target cannot be used: %w", c.Address, err)
+	}
 
 	now := r.opts.Now().UTC()
 	end := now.Add(p.Lifetime).Truncate(time.Second)
@@ -141,7 +147,7 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 	r.afterCall(c)
 
 	doc := newDeliveredSecret(c.Tenant, appID, np, now)
-	where, derr := r.deliverTo(ctx, c.Tenant, p.DeliverTo, doc)
+	where, derr := snk.deliver(ctx, doc)
 	if derr != nil {
 		rerr := r.retry(ctx, c, true, "POST removePassword", func(ctx context.Context) error {
 			return dir.RemovePassword(ctx, appObjectID, np.KeyID)

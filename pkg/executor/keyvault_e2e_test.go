@@ -240,3 +240,26 @@ func TestE2EKeyVaultCrashAfterDelivery(t *testing.T) {
 		t.Errorf("journal left: %+v", st.Journal)
 	}
 }
+
+// TestE2EKeyVaultWrongCloudAddsNoPassword: a vault outside the cloud's vault
+// suffix is refused before any password is created.
+func TestE2EKeyVaultWrongCloudAddsNoPassword(t *testing.T) {
+	w := newSimWorld(t, "keyvault")
+	src, err := os.ReadFile(w.manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = bytes.Replace(src, []byte(".vault.azsim.localhost/"), []byte(".vault.azure.net/"), 1)
+	if err := os.WriteFile(w.manifest, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.replicateNow()
+	w.sim.ResetStats()
+	rep := w.apply(w.plan(false))
+	if f := failures(rep); !strings.Contains(f, "not under this cloud's Key Vault suffix") {
+		t.Fatalf("failures = %s", f)
+	}
+	if n := w.sim.Stats().Routes["POST addPassword"]; n != 0 {
+		t.Errorf("%d passwords created for a target that cannot be written", n)
+	}
+}

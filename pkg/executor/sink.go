@@ -73,15 +73,6 @@ func (v vaultSink) deliveredKeyID(ctx context.Context) string {
 	return d.KeyID
 }
 
-// deliverTo delivers doc to the change's target.
-func (r *run) deliverTo(ctx context.Context, tenant string, to planner.Delivery, doc azure.DeliveredSecret) (string, error) {
-	s, err := r.sinkFor(ctx, tenant, to)
-	if err != nil {
-		return "", err
-	}
-	return s.deliver(ctx, doc)
-}
-
 // currentDeliveredKeyID is the keyId the change's target holds ("" when none).
 func (r *run) currentDeliveredKeyID(ctx context.Context, tenant string, to planner.Delivery) string {
 	s, err := r.sinkFor(ctx, tenant, to)
