@@ -53,6 +53,15 @@ func kvRouteName(p string) string {
 
 // serveKeyVault serves a request sent to a vault host.
 func (s *Server) serveKeyVault(w http.ResponseWriter, r *http.Request, name string) {
+	// The body is read before the world is locked, so a slow client holds up nobody else.
+	var body []byte
+	if r.Method == http.MethodPut || r.Method == http.MethodPatch {
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, 4*maxSecretValue)); err != nil {
+			writeKVError(w, http.StatusBadRequest, "BadParameter", "The request body could not be read.", "")
+			return
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v := s.vault(name)
@@ -100,7 +109,7 @@ func (s *Server) serveKeyVault(w http.ResponseWriter, r *http.Request, name stri
 	switch {
 	case r.Method == http.MethodPut && version == "":
 		if s.kvAuthorize(w, c, v, kvActionSetSecret, scope) {
-			s.kvSetSecret(w, r, v, secretName)
+			s.kvSetSecret(w, body, v, secretName)
 		}
 	case r.Method == http.MethodGet && eq(version, "versions"):
 		if s.kvAuthorize(w, c, v, kvActionReadMetadata, scope) {
@@ -112,7 +121,7 @@ func (s *Server) serveKeyVault(w http.ResponseWriter, r *http.Request, name stri
 		}
 	case r.Method == http.MethodPatch:
 		if s.kvAuthorize(w, c, v, kvActionSetSecret, scope) {
-			s.kvUpdateSecret(w, r, v, secretName, version)
+			s.kvUpdateSecret(w, body, v, secretName, version)
 		}
 	case r.Method == http.MethodDelete && version == "":
 		if s.kvAuthorize(w, c, v, kvActionDelete, scope) {
@@ -184,15 +193,14 @@ func kvSecretNotFound(w http.ResponseWriter, name string) {
 		"command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182", "")
 }
 
-func (s *Server) kvSetSecret(w http.ResponseWriter, r *http.Request, v *keyVault, name string) {
+func (s *Server) kvSetSecret(w http.ResponseWriter, body []byte, v *keyVault, name string) {
 	var req struct {
 		Value       *string             `json:"value"`
 		ContentType string              `json:"contentType"`
 		Tags        map[string]string   `json:"tags"`
 		Attributes  *kvSecretAttributes `json:"attributes"`
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 4*maxSecretValue))
-	if err != nil || json.Unmarshal(body, &req) != nil {
+	if json.Unmarshal(body, &req) != nil {
 		writeKVError(w, http.StatusBadRequest, "BadParameter", "The request body is not valid JSON.", "")
 		return
 	}
@@ -254,7 +262,7 @@ func (s *Server) kvGetSecret(w http.ResponseWriter, v *keyVault, name, version s
 	writeJSON(w, http.StatusOK, kvBody(v, sec.Name, sv, true, true))
 }
 
-func (s *Server) kvUpdateSecret(w http.ResponseWriter, r *http.Request, v *keyVault, name, version string) {
+func (s *Server) kvUpdateSecret(w http.ResponseWriter, body []byte, v *keyVault, name, version string) {
 	sec := v.liveSecret(name)
 	var sv *kvSecretVersion
 	if sec != nil {
@@ -269,8 +277,7 @@ func (s *Server) kvUpdateSecret(w http.ResponseWriter, r *http.Request, v *keyVa
 		Tags        map[string]string   `json:"tags"`
 		Attributes  *kvSecretAttributes `json:"attributes"`
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxSecretValue))
-	if err != nil || json.Unmarshal(body, &req) != nil {
+	if json.Unmarshal(body, &req) != nil {
 		writeKVError(w, http.StatusBadRequest, "BadParameter", "The request body is not valid JSON.", "")
 		return
 	}
