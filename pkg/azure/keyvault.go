@@ -42,6 +42,11 @@ type SecretVault interface {
 	// GetClientSecret reads the current version of the secret name. A
 	// missing secret is an *Error of KindNotFound.
 	GetClientSecret(ctx context.Context, name string) (DeliveredSecret, error)
+	// DisableClientSecret disables the current version of the secret name
+	// when it holds the password keyID (its keyId tag), so nobody reads a
+	// removed password; it reports whether it did. Versions are never
+	// deleted.
+	DisableClientSecret(ctx context.Context, name, keyID string) (bool, error)
 }
 
 var _ KeyVaults = (*Connector)(nil)
@@ -156,6 +161,25 @@ func (v *keyVault) GetClientSecret(ctx context.Context, name string) (DeliveredS
 		}
 	}
 	return d, nil
+}
+
+func (v *keyVault) DisableClientSecret(ctx context.Context, name, keyID string) (bool, error) {
+	resp, err := v.client.GetSecret(ctx, name, "", nil)
+	if err != nil {
+		if e := Classify(v.tenant, v.object(name), "get secret", err); e.Kind != KindNotFound {
+			return false, e
+		}
+		return false, nil
+	}
+	if t := resp.Tags[kvTagKeyID]; t == nil || !strings.EqualFold(*t, keyID) || resp.ID == nil {
+		return false, nil
+	}
+	_, err = v.client.UpdateSecretProperties(ctx, name, resp.ID.Version(), azsecrets.UpdateSecretPropertiesParameters{
+		SecretAttributes: &azsecrets.SecretAttributes{Enabled: to.Ptr(false)}}, nil)
+	if err != nil {
+		return false, Classify(v.tenant, v.object(name), "disable secret version", err)
+	}
+	return true, nil
 }
 
 func firstNonEmptyString(xs ...string) string {

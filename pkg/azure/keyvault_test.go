@@ -135,3 +135,31 @@ func TestPublicCloudKeyVault(t *testing.T) {
 		t.Errorf("gov = %+v", gov)
 	}
 }
+
+func TestKeyVaultDisableClientSecret(t *testing.T) {
+	sim, c := startVaultSim(t, true)
+	ctx := t.Context()
+	kv, err := c.KeyVault(ctx, simPub, sim.VaultURL("galshare-kv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, err := kv.DisableClientSecret(ctx, "app", "k1"); done || err != nil {
+		t.Fatalf("no secret yet: %v, %v", done, err)
+	}
+	if _, err := kv.PutClientSecret(ctx, "app", DeliveredSecret{Tenant: simPub, ClientID: "a", Secret: NewSecret("v1"), KeyID: "k1"}); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := kv.DisableClientSecret(ctx, "app", "other"); done || err != nil {
+		t.Fatalf("another keyId: %v, %v", done, err)
+	}
+	if done, err := kv.DisableClientSecret(ctx, "app", "K1"); !done || err != nil {
+		t.Fatalf("its keyId: %v, %v", done, err)
+	}
+	var e *Error
+	if _, err := kv.GetClientSecret(ctx, "app"); !errors.As(err, &e) || e.Kind != KindPermissionDenied {
+		t.Errorf("a disabled version reads as %v", err)
+	}
+	if vs := sim.VaultSecretVersions("galshare-kv", "app"); len(vs) != 1 || vs[0].Enabled {
+		t.Errorf("versions %+v", len(vs))
+	}
+}

@@ -258,6 +258,9 @@ func (r *run) removePassword(ctx context.Context, c *planner.Change, dir azure.D
 			r.progress(c, "removed the delivered secret file "+to.Path)
 		}
 	}
+	if to, ok := vaultDeliveryOf(c.Password.DeliverTo, cur, inState); ok {
+		r.retireVaultSecret(ctx, c, to, keyID)
+	}
 	return nil
 }
 

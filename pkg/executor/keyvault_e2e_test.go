@@ -148,6 +148,10 @@ func TestE2EKeyVaultDelivery(t *testing.T) {
 		}
 		w.apply(p)
 	}
+	// Destroy removed the password; the version holding it is disabled, not deleted.
+	if vs := w.sim.VaultSecretVersions(kvVault, kvSecret); len(vs) != 2 || vs[1].Enabled || !vs[0].Enabled {
+		t.Errorf("after destroy the vault holds %d versions, current enabled %v", len(vs), len(vs) == 2 && vs[1].Enabled)
+	}
 	secrets := append(w.sim.OperatorSecrets(), w.sim.VaultSecretValues()...)
 	if len(secrets) < 2+len(w.sim.OperatorSecrets()) {
 		t.Fatalf("the vault lists %d values, want both versions", len(secrets)-len(w.sim.OperatorSecrets()))

@@ -6,6 +6,8 @@ import (
 
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/planner"
+	"github.com/galshare/galshare/pkg/spec"
+	"github.com/galshare/galshare/pkg/state"
 )
 
 // sink is where a new secret value goes, chosen by the plan's Delivery kind:
@@ -25,7 +27,7 @@ type sink interface {
 // credentials open the vault.
 func (r *run) sinkFor(ctx context.Context, tenant string, to planner.Delivery) (sink, error) {
 	switch to.Kind {
-	case "keyvault":
+	case spec.DeliveryKeyVault:
 		if r.opts.Vaults == nil {
 			return nil, fmt.Errorf("%w %q: this run has no Key Vault access", ErrUnsupportedDelivery, to.Kind)
 		}
@@ -80,4 +82,40 @@ func (r *run) currentDeliveredKeyID(ctx context.Context, tenant string, to plann
 		return ""
 	}
 	return s.deliveredKeyID(ctx)
+}
+
+// retireVaultSecret disables the vault's current version when it holds the
+// password just removed, as a file holding it is removed: a reader must not
+// pick up a dead secret. Failure only warns; the password is gone anyway.
+func (r *run) retireVaultSecret(ctx context.Context, c *planner.Change, to planner.Delivery, keyID string) {
+	s, err := r.sinkFor(ctx, c.Tenant, to)
+	vs, ok := s.(vaultSink)
+	if err != nil || !ok {
+		r.log.Warn("could not open the vault to disable the removed secret", "target", to.String(), "error", err)
+		return
+	}
+	done, err := vs.kv.DisableClientSecret(ctx, to.SecretName, keyID)
+	switch {
+	case err != nil:
+		r.log.Warn("could not disable the vault version of a removed password", "target", to.String(), "error", err)
+	case done:
+		r.progress(c, "disabled the current version of "+to.String()+": it held the removed password")
+	}
+}
+
+// vaultDeliveryOf is the Key Vault target of a password being removed: the
+// plan's, or (a destroy or an orphan, whose payload comes from state) the
+// deliveredTo its state record names.
+func vaultDeliveryOf(to planner.Delivery, rec state.Resource, inState bool) (planner.Delivery, bool) {
+	if to.Kind == spec.DeliveryKeyVault {
+		return to, true
+	}
+	if to.Kind != "" || !inState {
+		return planner.Delivery{}, false
+	}
+	d, err := spec.ParseKeyVaultTarget(rec.Attributes["deliveredTo"])
+	if err != nil {
+		return planner.Delivery{}, false
+	}
+	return planner.Delivery{Kind: d.Kind, VaultURL: d.VaultURL, SecretName: d.SecretName}, true
 }
