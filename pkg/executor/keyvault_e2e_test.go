@@ -267,3 +267,31 @@ func TestE2EKeyVaultWrongCloudAddsNoPassword(t *testing.T) {
 		t.Errorf("%d passwords created for a target that cannot be written", n)
 	}
 }
+
+// TestE2EKeyVaultUnderFaults: throttling and 5xx answers on the vault's
+// write route are retried; the apply converges with exactly one delivered
+// version, the app's only password. Only vault writes draw from the fault
+// generator, one at a time, so each seed injects the same faults every run.
+func TestE2EKeyVaultUnderFaults(t *testing.T) {
+	var injected int64
+	for _, seed := range []int64{1, 2, 3} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			w := newSimWorld(t, "keyvault")
+			w.replicateNow()
+			w.sim.SetFaults(azsim.FaultProfile{Seed: seed, RetryAfter: 10 * time.Millisecond, Routes: []azsim.RouteFaults{
+				{Route: "PUT secret", Rate429: 0.25, Rate5xx: 0.25}}})
+			rep := w.apply(w.plan(false))
+			for _, n := range w.sim.Stats().Faults {
+				injected += n
+			}
+			w.sim.SetFaults(azsim.FaultProfile{})
+			if rep.ExitCode() != executor.ExitOK {
+				t.Fatalf("apply under vault faults: %s", failures(rep))
+			}
+			w.checkVaultHolds(1)
+		})
+	}
+	if injected == 0 {
+		t.Fatal("no fault was injected on the vault route: the test proved nothing")
+	}
+}
