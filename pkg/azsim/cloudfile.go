@@ -52,7 +52,7 @@ func (sim *Sim) CloudFile() CloudFile {
 		Version: 1, Name: "galshare-simulator", AuthorityHost: sim.url + "/",
 		ResourceManager: CloudEndpoint{Endpoint: sim.url, Audience: audARM},
 		Graph:           CloudEndpoint{Endpoint: sim.url, Audience: audGraph},
-		KeyVault:        &CloudKeyVault{DNSSuffix: KeyVaultDNSSuffix, Audience: audKeyVault, Address: sim.ln.Addr().String()},
+		KeyVault:        &CloudKeyVault{DNSSuffix: KeyVaultDNSSuffix, Audience: audKeyVault, Address: strings.TrimPrefix(sim.url, "https://")},
 		CACertificate:   string(sim.ca.certPEM),
 		Credentials:     creds,
 	}

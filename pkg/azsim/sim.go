@@ -176,7 +176,7 @@ func Start(ctx context.Context, opts Options) (*Sim, error) {
 		MaxIdleConns:        256,
 		MaxIdleConnsPerHost: 256,
 		IdleConnTimeout:     90 * time.Second,
-		DialContext:         VaultDialer(KeyVaultDNSSuffix, ln.Addr().String(), &net.Dialer{Timeout: 10 * time.Second}),
+		DialContext:         VaultDialer(KeyVaultDNSSuffix, strings.TrimPrefix(s.baseURL, "https://"), &net.Dialer{Timeout: 10 * time.Second}),
 	}}
 	logger.Info("simulator listening", "url", sim.url)
 	return sim, nil
