@@ -3,6 +3,7 @@ package azsim
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 )
@@ -202,5 +203,20 @@ func (sim *Sim) VaultSecretValues() []string {
 			}
 		}
 	}
+	return out
+}
+
+// VaultURLs lists the URL of every vault in the world, sorted (what `galshare sim serve` prints).
+func (sim *Sim) VaultURLs() []string {
+	s := sim.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	if s.w.KeyVault != nil {
+		for _, v := range s.w.KeyVault.Vaults {
+			out = append(out, v.baseURL())
+		}
+	}
+	sort.Strings(out)
 	return out
 }
