@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/galshare/galshare/pkg/azure"
@@ -127,21 +128,22 @@ func firstNonEmpty(xs ...string) string {
 // refreshOptions are the planner.Refresh options for a command: the
 // parallelism, the keyId of the delivered secret (the password galshare
 // holds besides the one state records) and, when the manifest has manual
-// consumers and the app's secret was delivered to a file, a probe that signs
+// consumers and the app's secret was delivered (to a file, or to Key Vault, read
+// with the publisher's credentials), a probe that signs
 // in as the app so that plan (and apply) can see an administrator's consent and role grant in
 // tenants galshare has no credentials for. The secret value stays in an
 // azure.Secret in memory. Call the returned func when done.
-func (f *azureFlags) refreshOptions(a *app, conn *azure.Connector, m *spec.Manifest) (planner.RefreshOptions, func()) {
+func (f *azureFlags) refreshOptions(ctx context.Context, a *app, conn *azure.Connector, m *spec.Manifest) (planner.RefreshOptions, func()) {
 	opts := planner.RefreshOptions{Parallelism: f.parallelism, StatePath: f.statePath, ForceState: f.forceState}
 	manual := false
 	for _, c := range m.Consumers {
 		manual = manual || c.Access == spec.AccessManual
 	}
 	s := m.Publisher.App.Secret
-	if s == nil || s.DeliverTo.Kind != spec.DeliveryFile || s.DeliverTo.Path == "" {
+	if s == nil {
 		return opts, func() {}
 	}
-	doc, err := azure.ReadDeliveredSecret(s.DeliverTo.Path)
+	doc, err := readProbeSecret(ctx, conn, m.Publisher.Tenant, s.DeliverTo)
 	if err != nil {
 		a.log.Debug("no delivered secret: manual tenants are not checked as the app", "reason", err)
 		return opts, func() {}
@@ -154,4 +156,20 @@ func (f *azureFlags) refreshOptions(a *app, conn *azure.Connector, m *spec.Manif
 	probe := conn.AppClients(doc.ClientID, doc.Secret)
 	opts.AppProbe, opts.AppProbeAppID = probe, doc.ClientID
 	return opts, probe.Close
+}
+
+// readProbeSecret reads the delivered secret from its target: the file, or
+// the vault's current version.
+func readProbeSecret(ctx context.Context, conn *azure.Connector, tenant string, to spec.Delivery) (azure.DeliveredSecret, error) {
+	switch {
+	case to.Kind == spec.DeliveryFile && to.Path != "":
+		return azure.ReadDeliveredSecret(to.Path)
+	case to.Kind == spec.DeliveryKeyVault && to.VaultURL != "":
+		kv, err := conn.KeyVault(ctx, tenant, to.VaultURL)
+		if err != nil {
+			return azure.DeliveredSecret{}, err
+		}
+		return kv.GetClientSecret(ctx, to.SecretName)
+	}
+	return azure.DeliveredSecret{}, fmt.Errorf("delivery %q cannot be read back", to.Kind)
 }

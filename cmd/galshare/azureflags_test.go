@@ -29,21 +29,21 @@ func TestRefreshOptionsProbe(t *testing.T) {
 
 	// No manual consumer: no probe, no secret read.
 	m.Consumers = []spec.Consumer{{Name: "a", Access: spec.AccessManaged}}
-	opts, done := az.refreshOptions(a, conn, m)
+	opts, done := az.refreshOptions(t.Context(), a, conn, m)
 	done()
 	if opts.AppProbe != nil || opts.Parallelism != 10 {
 		t.Errorf("opts = %+v", opts)
 	}
 	// A manual consumer and a delivered secret: probe as the app.
 	m.Consumers = append(m.Consumers, spec.Consumer{Name: "b", Access: spec.AccessManual})
-	opts, done = az.refreshOptions(a, conn, m)
+	opts, done = az.refreshOptions(t.Context(), a, conn, m)
 	done()
 	if opts.AppProbe == nil || opts.AppProbeAppID != "app-1" {
 		t.Errorf("opts = %+v", opts)
 	}
 	// No delivered secret yet: plan goes on without the probe.
 	m.Publisher.App.Secret.DeliverTo.Path = filepath.Join(t.TempDir(), "missing.json")
-	opts, done = az.refreshOptions(a, conn, m)
+	opts, done = az.refreshOptions(t.Context(), a, conn, m)
 	done()
 	if opts.AppProbe != nil {
 		t.Error("probe without a secret")

@@ -155,6 +155,7 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 	defer stop.release()
 	rep, err := executor.Apply(ctx, plan, executor.Options{
 		Clients:     conn,
+		Vaults:      conn,
 		State:       hd,
 		Parallelism: az.parallelism,
 		// The connector bounds the calls in flight to --parallelism
@@ -205,7 +206,7 @@ func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Con
 	st := hd.State()
 	// The same refresh as plan: manual tenants are checked as the app
 	// itself when its secret has been delivered.
-	ropts, done := az.refreshOptions(a, conn, m)
+	ropts, done := az.refreshOptions(ctx, a, conn, m)
 	defer done()
 	// destroy's deletions get the same rights preflight as plan --destroy.
 	ropts.Destroy = destroy

@@ -176,7 +176,7 @@ func refreshForPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, m
 		return nil, azure.Environment{}, err
 	}
 	defer conn.Close()
-	ropts, done := az.refreshOptions(a, conn, m)
+	ropts, done := az.refreshOptions(ctx, a, conn, m)
 	defer done()
 	ropts.Destroy, ropts.NoPreflight = f.destroy, f.noPreflight
 	stopProgress := startRefreshProgress(a, &ropts)

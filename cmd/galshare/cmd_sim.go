@@ -127,6 +127,9 @@ func runSimServe(ctx context.Context, a *app, o simServeOptions) error {
 	fmt.Fprintf(a.stdout, "galshare simulator listening on %s\n", sim.URL())
 	fmt.Fprintf(a.stdout, "cloud file: %s\n", abs)
 	fmt.Fprintf(a.stdout, "tenants: %d, operator credentials: %d (in the cloud file)\n", len(sim.TenantIDs()), len(sim.Credentials()))
+	for _, u := range sim.VaultURLs() {
+		fmt.Fprintf(a.stdout, "vault: %s (Key Vault secrets)\n", u)
+	}
 	if p := sim.Faults(); p.String() != "" {
 		fmt.Fprintf(a.stdout, "faults: %s\n", p.String())
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/executor"
+	"github.com/galshare/galshare/pkg/planner"
 	"github.com/galshare/galshare/pkg/spec"
 	"github.com/galshare/galshare/pkg/termtext"
 )
@@ -23,6 +24,7 @@ import (
 type verifyFlags struct {
 	jsonOut    bool
 	secretFile string
+	secretFrom string
 	retryFor   time.Duration
 }
 
@@ -53,7 +55,8 @@ Exit codes: 0 every check passed, 1 anything failed.`,
 		Example: `  galshare verify examples/quickstart.yaml
   galshare verify --json examples/quickstart.yaml | jq '.checks[] | select(.result != "ok")'
   galshare verify --retry-for 2m examples/quickstart.yaml   # right after apply: wait out replication lag
-  galshare verify --secret-file ~/handover/myGalleryApp.json examples/quickstart.yaml`,
+  galshare verify --secret-file ~/handover/myGalleryApp.json examples/quickstart.yaml
+  galshare verify --secret-from keyvault:https://contoso-kv.vault.azure.net/secrets/copy examples/quickstart.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVerify(cmd.Context(), a, az, &f, args[0])
@@ -62,6 +65,7 @@ Exit codes: 0 every check passed, 1 anything failed.`,
 	fs := cmd.Flags()
 	fs.BoolVar(&f.jsonOut, "json", false, "print the report as JSON (format_version 1.0) for CI")
 	fs.StringVar(&f.secretFile, "secret-file", "", "read the app's secret from this delivery `FILE` instead of the manifest's deliverTo")
+	fs.StringVar(&f.secretFrom, "secret-from", "", "read the app's secret from this Key Vault secret (`keyvault:https://VAULT/secrets/NAME`) instead of the manifest's deliverTo")
 	fs.DurationVar(&f.retryFor, "retry-for", 0, "retry failures that may be replication lag (new secret, service principal, role) for up to `DURATION`")
 	az.register(cmd)
 	return cmd
@@ -77,6 +81,17 @@ func runVerify(ctx context.Context, a *app, az *azureFlags, f *verifyFlags, path
 		}
 		return withExitCode(exitFailure, nil)
 	}
+	var from *planner.Delivery
+	if f.secretFrom != "" {
+		if f.secretFile != "" {
+			return withExitCode(exitFailure, fmt.Errorf("give --secret-file or --secret-from, not both"))
+		}
+		d, err := spec.ParseKeyVaultTarget(f.secretFrom)
+		if err != nil {
+			return withExitCode(exitFailure, fmt.Errorf("--secret-from: %w", err))
+		}
+		from = &planner.Delivery{Kind: d.Kind, VaultURL: d.VaultURL, SecretName: d.SecretName}
+	}
 	conn, err := az.connector(a)
 	if err != nil {
 		return err
@@ -88,6 +103,8 @@ func runVerify(ctx context.Context, a *app, az *azureFlags, f *verifyFlags, path
 		},
 		Operator:      conn,
 		SecretFile:    f.secretFile,
+		SecretFrom:    from,
+		Vaults:        conn,
 		AuthorityHost: conn.Environment().AuthorityHost,
 		Parallelism:   az.parallelism,
 		RetryFor:      f.retryFor,

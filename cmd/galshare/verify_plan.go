@@ -19,7 +19,7 @@ func planForVerify(ctx context.Context, a *app, az *azureFlags, conn *azure.Conn
 		a.log.Debug("verify: no plan to follow", "reason", err)
 		return nil
 	}
-	ropts, done := az.refreshOptions(a, conn, m)
+	ropts, done := az.refreshOptions(ctx, a, conn, m)
 	defer done()
 	ropts.NoPreflight = true
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)

@@ -32,6 +32,8 @@ type ResourceGroupSeed struct {
 	Location  string            `yaml:"location" json:"location"`
 	Tags      map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
 	Galleries []GallerySeed     `yaml:"galleries,omitempty" json:"galleries,omitempty"`
+	// Vaults are Key Vaults (RBAC mode) whose secrets data plane the simulator serves.
+	Vaults []VaultSeed `yaml:"vaults,omitempty" json:"vaults,omitempty"`
 }
 
 // GallerySeed declares a Compute gallery. Sharing is sharingProfile.permissions (Private — the default — Groups or
@@ -124,6 +126,11 @@ func (s *Server) applyARMSeed(seed armSeed) error {
 		for _, rs := range ss.ResourceGroups {
 			if err := seedResourceGroup(sub, rs, now); err != nil {
 				return fmt.Errorf("seed subscription %s: %w", ss.ID, err)
+			}
+			for _, vs := range rs.Vaults {
+				if err := s.seedVault(sub, rs.Name, rs.Location, vs); err != nil {
+					return fmt.Errorf("seed subscription %s: resource group %s: %w", ss.ID, rs.Name, err)
+				}
 			}
 		}
 	}
@@ -273,6 +280,9 @@ func (s *Server) seedRoleAssignment(rs RoleAssignmentSeed, now time.Time) error 
 	}
 	if inner.Gallery != "" && sub.group(inner.RG).gallery(inner.Gallery) == nil {
 		return fmt.Errorf("scope %s: unknown gallery %q", rs.Scope, inner.Gallery)
+	}
+	if vid, ok := vaultScopeID(rs.Scope); ok && s.vaultByScope(vid) == nil {
+		return fmt.Errorf("scope %s: unknown vault (declare it under the resource group's vaults)", rs.Scope)
 	}
 	ref := principalRef{Tenant: orDefault(rs.Principal.Tenant, sub.Tenant), Operator: rs.Principal.Operator, User: rs.Principal.User}
 	tenantID, oid, err := s.resolvePrincipalRef(ref)

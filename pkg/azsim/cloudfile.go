@@ -16,6 +16,7 @@ type CloudFile struct {
 	AuthorityHost   string                     `json:"authorityHost"`
 	ResourceManager CloudEndpoint              `json:"resourceManager"`
 	Graph           CloudEndpoint              `json:"graph"`
+	KeyVault        *CloudKeyVault             `json:"keyVault,omitempty"`
 	CACertificate   string                     `json:"caCertificate"`
 	Credentials     map[string]CloudCredential `json:"credentials"`
 }
@@ -24,6 +25,15 @@ type CloudFile struct {
 type CloudEndpoint struct {
 	Endpoint string `json:"endpoint"`
 	Audience string `json:"audience"`
+}
+
+// CloudKeyVault describes the Key Vault service of a cloud: vault hosts are NAME.DNSSuffix, tokens are for
+// Audience. Address, set only by the simulator, is where every vault host is dialled (no DNS answers for the
+// simulator's made-up names); a sovereign cloud's file leaves it out.
+type CloudKeyVault struct {
+	DNSSuffix string `json:"dnsSuffix"`
+	Audience  string `json:"audience"`
+	Address   string `json:"address,omitempty"`
 }
 
 // CloudCredential is a client id and secret an operator signs in with.
@@ -42,6 +52,7 @@ func (sim *Sim) CloudFile() CloudFile {
 		Version: 1, Name: "galshare-simulator", AuthorityHost: sim.url + "/",
 		ResourceManager: CloudEndpoint{Endpoint: sim.url, Audience: audARM},
 		Graph:           CloudEndpoint{Endpoint: sim.url, Audience: audGraph},
+		KeyVault:        &CloudKeyVault{DNSSuffix: KeyVaultDNSSuffix, Audience: audKeyVault, Address: strings.TrimPrefix(sim.url, "https://")},
 		CACertificate:   string(sim.ca.certPEM),
 		Credentials:     creds,
 	}

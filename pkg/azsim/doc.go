@@ -21,7 +21,9 @@
 // endpoint and ES256 JWTs (identity.go, tokens.go) — the consent page (consent.go), the Entra directory and Graph
 // (directory.go, graph*.go), fault injection (faults.go), statistics (stats.go), admin endpoints (admin.go), seeds
 // (seed.go), persistence (persist.go), the cloud file (cloudfile.go) and inspection helpers (inspect.go). The ARM
-// half lives in arm*.go, rbac*.go, roledefs*.go, gallery*.go and lro*.go.
+// half lives in arm*.go, rbac*.go, roledefs*.go, gallery*.go and lro*.go. The Key Vault secrets data plane of the
+// vaults a seed declares (keyvault*.go) is routed by host, NAME.vault.azsim.localhost: challenge authentication,
+// RBAC data actions (Key Vault Secrets Officer / User), versions, exp, soft delete.
 //
 // # Seed files
 //
@@ -32,7 +34,7 @@
 //	  - id: <guid>, domain: contoso.onmicrosoft.com, displayName: Contoso
 //	    users:     [{upn, password, displayName, directoryRoles: [Global Administrator]}]
 //	    operators: [{name, clientId, clientSecret, graphPermissions: [Application.ReadWrite.All]}]
-//	subscriptions:   [...]   # ARM: resource groups, galleries, images, versions (see ARMSeed)
+//	subscriptions:   [...]   # ARM: resource groups, galleries, images, versions, vaults (see ARMSeed)
 //	roleAssignments: [...]   # ARM: scope, role, principal {tenant, operator | user}
 //
 // An operator is a single-tenant app homed in its tenant with a service principal, the given secret and the Graph

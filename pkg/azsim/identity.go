@@ -91,6 +91,8 @@ func resourceAudience(resource string) (string, bool) {
 		return audARMAlt, true
 	case strings.ToLower(audTokenExchange):
 		return audTokenExchange, true
+	case audKeyVault:
+		return audKeyVault, true
 	}
 	return "", false
 }

@@ -12,6 +12,9 @@ const (
 	roleComputeGallerySharingAdmn = "1ef6a3be-d0ac-425d-8c01-acb62866290b"
 	roleComputeGalleryImageReader = "cf7c76d2-98a3-4358-a134-615aa78bf44d"
 	roleVirtualMachineContributor = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c"
+	roleKeyVaultAdministrator     = "00482a5a-887f-4fb3-b363-3b7fe8e74483"
+	roleKeyVaultSecretsOfficer    = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+	roleKeyVaultSecretsUser       = "4633458b-17de-408a-b874-0445c86b69e6"
 )
 
 // roleDefinition is one built-in role as ARM describes it (roleType BuiltInRole, assignable at "/").
@@ -131,6 +134,40 @@ var builtinRoles = []roleDefinition{
 			"Microsoft.Storage/storageAccounts/listKeys/action",
 			"Microsoft.Storage/storageAccounts/read",
 			"Microsoft.Support/*",
+		},
+	},
+	{
+		ID: roleKeyVaultAdministrator, Name: "Key Vault Administrator",
+		Description: "Perform all data plane operations on a key vault and all objects in it, including certificates, " +
+			"keys, and secrets. Cannot manage key vault resources or manage role assignments. Only works for key " +
+			"vaults that use the 'Azure role-based access control' permission model.",
+		Actions: []string{
+			"Microsoft.Authorization/*/read", "Microsoft.Insights/alertRules/*", "Microsoft.Resources/deployments/*",
+			"Microsoft.Resources/subscriptions/resourceGroups/read", "Microsoft.Support/*",
+			"Microsoft.KeyVault/checkNameAvailability/read", "Microsoft.KeyVault/deletedVaults/read",
+			"Microsoft.KeyVault/locations/*/read", "Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/operations/read",
+		},
+		DataActions: []string{"Microsoft.KeyVault/vaults/*"},
+	},
+	{
+		ID: roleKeyVaultSecretsOfficer, Name: "Key Vault Secrets Officer",
+		Description: "Perform any action on the secrets of a key vault, except manage permissions. Only works for key " +
+			"vaults that use the 'Azure role-based access control' permission model.",
+		Actions: []string{
+			"Microsoft.Authorization/*/read", "Microsoft.Insights/alertRules/*", "Microsoft.Resources/deployments/*",
+			"Microsoft.Resources/subscriptions/resourceGroups/read", "Microsoft.Support/*",
+			"Microsoft.KeyVault/checkNameAvailability/read", "Microsoft.KeyVault/deletedVaults/read",
+			"Microsoft.KeyVault/locations/*/read", "Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/operations/read",
+		},
+		DataActions: []string{"Microsoft.KeyVault/vaults/secrets/*"},
+	},
+	{
+		ID: roleKeyVaultSecretsUser, Name: "Key Vault Secrets User",
+		Description: "Read secret contents. Only works for key vaults that use the 'Azure role-based access control' " +
+			"permission model.",
+		DataActions: []string{
+			"Microsoft.KeyVault/vaults/secrets/getSecret/action",
+			"Microsoft.KeyVault/vaults/secrets/readMetadata/action",
 		},
 	},
 }

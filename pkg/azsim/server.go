@@ -51,15 +51,20 @@ func (s *Server) changed() {
 // visibleAfterLag is the VisibleAt of an object created now. Callers hold s.mu.
 func (s *Server) visibleAfterLag() time.Time { return s.now().Add(s.lag) }
 
-// ServeHTTP counts the request, injects any configured fault and routes it: identity and consent under /{tenant}/,
-// Graph under /v1.0/, admin under /_sim/ and everything else to ARM.
+// ServeHTTP counts the request, injects any configured fault and routes it: a vault host to the Key Vault data
+// plane, and otherwise by path: identity and consent under /{tenant}/, Graph under /v1.0/, admin under /_sim/ and
+// everything else to ARM.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	if strings.HasPrefix(p, "/_sim/") || p == "/_sim" {
+	vaultName, isVault := vaultHostName(r.Host)
+	if !isVault && (strings.HasPrefix(p, "/_sim/") || p == "/_sim") {
 		s.serveAdmin(w, r)
 		return
 	}
 	kind, label := s.routeLabel(r.Method, p)
+	if isVault {
+		kind, label = routeKeyVault, r.Method+" "+kvRouteName(p)
+	}
 	if s.log.IsDebug() {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
@@ -80,6 +85,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveIdentity(w, r)
 	case routeGraph:
 		s.serveGraph(w, r)
+	case routeKeyVault:
+		s.serveKeyVault(w, r, vaultName)
 	default:
 		s.serveARM(w, r)
 	}
@@ -92,6 +99,8 @@ const (
 	routeARM routeKind = iota
 	routeIdentity
 	routeGraph
+	// routeKeyVault is a vault's secrets data plane, routed by host (NAME.vault.azsim.localhost).
+	routeKeyVault
 )
 
 // routeLabel classifies a request for stats and per-route faults, e.g. "POST token", "GET applications".

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -175,7 +176,7 @@ func Start(ctx context.Context, opts Options) (*Sim, error) {
 		MaxIdleConns:        256,
 		MaxIdleConnsPerHost: 256,
 		IdleConnTimeout:     90 * time.Second,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+		DialContext:         VaultDialer(KeyVaultDNSSuffix, strings.TrimPrefix(s.baseURL, "https://"), &net.Dialer{Timeout: 10 * time.Second}),
 	}}
 	logger.Info("simulator listening", "url", sim.url)
 	return sim, nil
@@ -215,10 +216,29 @@ func loadOrCreateSigningKey(dir string) (*ecdsa.PrivateKey, error) {
 // (URL + "/"), Graph (URL + "/v1.0") and ARM (URL).
 func (sim *Sim) URL() string { return sim.url }
 
+// VaultURL is the URL of the simulated vault name, e.g. https://kv1.vault.azsim.localhost (no port: clients dial
+// the suffix to the simulator's address, see VaultDialer).
+func (sim *Sim) VaultURL(name string) string {
+	return "https://" + strings.ToLower(name) + "." + KeyVaultDNSSuffix
+}
+
+// VaultDialer returns a DialContext that connects to addr for every host under "."+suffix (any port) and dials
+// everything else with d: how a client reaches made-up vault hosts that no DNS answers for.
+func VaultDialer(suffix, addr string, d *net.Dialer) func(ctx context.Context, network, address string) (net.Conn, error) {
+	suffix = "." + strings.ToLower(strings.Trim(suffix, "."))
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		if host, _, err := net.SplitHostPort(address); err == nil && strings.HasSuffix(strings.ToLower(host), suffix) {
+			return d.DialContext(ctx, network, addr)
+		}
+		return d.DialContext(ctx, network, address)
+	}
+}
+
 // CACertPEM is the PEM certificate of the CA that signed the server certificate.
 func (sim *Sim) CACertPEM() []byte { return append([]byte(nil), sim.ca.certPEM...) }
 
-// HTTPClient is an HTTP client that trusts the simulator's CA; pass it as azcore ClientOptions.Transport.
+// HTTPClient is an HTTP client that trusts the simulator's CA and dials vault hosts (NAME.vault.azsim.localhost) to
+// the simulator; pass it as azcore ClientOptions.Transport.
 func (sim *Sim) HTTPClient() *http.Client { return sim.client }
 
 // Cloud is the azcore cloud configuration for the simulator: authority at the host root, ARM with the public

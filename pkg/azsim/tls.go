@@ -106,7 +106,7 @@ func parseCA(certPEM, keyPEM []byte) (*certAuthority, error) {
 	return &certAuthority{cert: cert, key: key, certPEM: certPEM}, nil
 }
 
-// serverCert issues a TLS certificate for localhost, 127.0.0.1, ::1 and host (when it is another name or IP).
+// serverCert issues a TLS certificate for localhost, every vault host (*.vault.azsim.localhost), 127.0.0.1, ::1 and host (when it is another name or IP).
 func (ca *certAuthority) serverCert(host string) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -124,7 +124,7 @@ func (ca *certAuthority) serverCert(host string) (tls.Certificate, error) {
 		NotAfter:     now.AddDate(1, 0, 0),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
+		DNSNames:     []string{"localhost", "*." + KeyVaultDNSSuffix},
 		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.IPv6loopback},
 	}
 	if host != "" && host != "localhost" {

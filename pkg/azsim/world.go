@@ -11,4 +11,6 @@ type world struct {
 	ARM       *armWorld  `json:"arm"`
 	// Settings are the seed's settings, kept so a restart uses the same default lag and replication time.
 	Settings SeedSettings `json:"settings"`
+	// KeyVault holds the seeded vaults and their secrets (nil in worlds persisted before vaults existed).
+	KeyVault *kvWorld `json:"keyVault,omitempty"`
 }

@@ -1,11 +1,13 @@
 package azure
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -32,6 +34,15 @@ type Environment struct {
 	ARMAudience   string
 	GraphEndpoint string
 	GraphAudience string
+	// KeyVaultDNSSuffix is the suffix of vault hosts (vault.azure.net on the
+	// public cloud) and KeyVaultAudience the resource their tokens are for.
+	// Empty: Key Vault delivery is not available in this cloud.
+	KeyVaultDNSSuffix string
+	KeyVaultAudience  string
+	// KeyVaultAddress, set only by the simulator's cloud file, is the
+	// host:port every vault host is dialled to: its vault names exist in no
+	// DNS. Real clouds leave it empty and vault hosts resolve as usual.
+	KeyVaultAddress string
 	// CACertPEM, when set, is trusted (in addition to the system roots) by every
 	// pipeline: ARM, Graph and azidentity/MSAL.
 	CACertPEM []byte
@@ -48,7 +59,25 @@ func PublicCloud() Environment {
 		ARMAudience:   "https://management.core.windows.net/",
 		GraphEndpoint: "https://graph.microsoft.com",
 		GraphAudience: "https://graph.microsoft.com",
+
+		KeyVaultDNSSuffix: "vault.azure.net",
+		KeyVaultAudience:  "https://vault.azure.net",
 	}
+}
+
+// sovereignKeyVault is the vault suffix of a national cloud's authority
+// host, used when a cloud file with that authority names no keyVault
+// section ("" for other hosts).
+func sovereignKeyVault(authorityHost string) string {
+	switch strings.ToLower(authorityHost) {
+	case "login.microsoftonline.com":
+		return "vault.azure.net"
+	case "login.microsoftonline.us":
+		return "vault.usgovcloudapi.net"
+	case "login.chinacloudapi.cn":
+		return "vault.azure.cn"
+	}
+	return ""
 }
 
 // cloudFile is the JSON `galshare sim serve` writes (version 1).
@@ -64,6 +93,11 @@ type cloudFile struct {
 		Endpoint string `json:"endpoint"`
 		Audience string `json:"audience"`
 	} `json:"graph"`
+	KeyVault *struct {
+		DNSSuffix string `json:"dnsSuffix"`
+		Audience  string `json:"audience"`
+		Address   string `json:"address"`
+	} `json:"keyVault"`
 	CACertificate string `json:"caCertificate"`
 	Credentials   map[string]struct {
 		ClientID     string `json:"clientId"`
@@ -107,6 +141,17 @@ func ParseCloudFile(raw []byte) (Environment, error) {
 	if env.AuthorityHost != "" && !strings.HasSuffix(env.AuthorityHost, "/") {
 		env.AuthorityHost += "/"
 	}
+	if kv := f.KeyVault; kv != nil {
+		env.KeyVaultDNSSuffix = strings.ToLower(strings.Trim(kv.DNSSuffix, "."))
+		env.KeyVaultAudience, env.KeyVaultAddress = kv.Audience, kv.Address
+		if env.KeyVaultAudience == "" && env.KeyVaultDNSSuffix != "" {
+			env.KeyVaultAudience = "https://" + env.KeyVaultDNSSuffix
+		}
+	} else if u, err := url.Parse(env.AuthorityHost); err == nil {
+		if sfx := sovereignKeyVault(u.Hostname()); sfx != "" {
+			env.KeyVaultDNSSuffix, env.KeyVaultAudience = sfx, "https://"+sfx
+		}
+	}
 	if f.CACertificate != "" {
 		env.CACertPEM = []byte(f.CACertificate)
 	}
@@ -148,6 +193,11 @@ func (e Environment) Validate() error {
 	if len(e.CACertPEM) > 0 {
 		if _, err := e.certPool(); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if e.KeyVaultAddress != "" {
+		if _, _, err := net.SplitHostPort(e.KeyVaultAddress); err != nil || e.KeyVaultDNSSuffix == "" {
+			errs = append(errs, fmt.Errorf("keyVault.address %q must be host:port, with keyVault.dnsSuffix set", e.KeyVaultAddress))
 		}
 	}
 	return errors.Join(errs...)
@@ -248,7 +298,23 @@ func (e Environment) HTTPClient() (*http.Client, error) {
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
+	if e.KeyVaultAddress != "" {
+		tr.DialContext = vaultDialer(e.KeyVaultDNSSuffix, e.KeyVaultAddress, &net.Dialer{Timeout: vaultDialTimeout, KeepAlive: 30 * time.Second})
+	}
 	return &http.Client{Transport: tr, Timeout: 2 * time.Minute, CheckRedirect: refuseRedirect}, nil
+}
+
+// vaultDialer connects every host under "."+suffix to addr (the simulator's
+// listener; TLS still checks the vault host name) and dials the rest as
+// usual. Only a cloud file's keyVault.address turns it on.
+func vaultDialer(suffix, addr string, d *net.Dialer) func(ctx context.Context, network, address string) (net.Conn, error) {
+	suffix = "." + strings.ToLower(suffix)
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		if host, _, err := net.SplitHostPort(address); err == nil && strings.HasSuffix(strings.ToLower(host), suffix) {
+			return d.DialContext(ctx, network, addr)
+		}
+		return d.DialContext(ctx, network, address)
+	}
 }
 
 // refuseRedirect is the http.Client CheckRedirect that stops at the first 3xx.

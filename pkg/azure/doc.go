@@ -62,7 +62,13 @@
 // "deliveredAt", "managedBy", "_comment"}. DeliveredSecret is that document
 // with the value as a Secret; WriteDeliveredSecret (apply) and
 // ReadDeliveredSecret (plan's sign-in as the app for manual consumers, verify)
-// are its only writer and reader.
+// are its only writer and reader for files. A keyvault: target stores the
+// same document as a Key Vault secret version (keyvault.go, the official
+// azsecrets client): the value is the secret, tags tenant/appId/keyId/
+// managedBy/description and the exp attribute the rest; SecretVault's
+// PutClientSecret and GetClientSecret are its writer and reader. The vault
+// host must be under the cloud's Environment.KeyVaultDNSSuffix and its
+// pipeline reaches that origin only.
 //
 // # Calls
 //

@@ -100,6 +100,12 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 	if adopted != nil {
 		return r.commitAndRemoveReplaced(ctx, c, dir, "", appObjectID, appID, adopted, false)
 	}
+	// A target that cannot be opened (a vault outside this cloud, no vault
+	// access) fails before a password exists that would need removing.
+	snk, err := r.sinkFor(ctx, c.Tenant, p.DeliverTo)
+	if err != nil {
+		return fmt.Errorf("%s: no new secret was created, its delivery target cannot be used: %w", c.Address, err)
+	}
 
 	if err := checkDeliveryTarget(p.DeliverTo, r.opts.OwnFiles); err != nil {
 		return fmt.Errorf("%s: %w", c.Address, err)
@@ -152,9 +158,9 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 	r.afterCall(c)
 
 	doc := newDeliveredSecret(c.Tenant, appID, np, now)
-	derr := checkDeliveryTarget(p.DeliverTo, r.opts.OwnFiles)
+	where, derr := "", checkDeliveryTarget(p.DeliverTo, r.opts.OwnFiles)
 	if derr == nil {
-		derr = deliver(p.DeliverTo, doc)
+		where, derr = snk.deliver(ctx, doc)
 	}
 	if derr != nil {
 		rerr := r.retry(ctx, c, true, "POST removePassword", func(ctx context.Context) error {
@@ -171,7 +177,7 @@ func (r *run) addPassword(ctx context.Context, c *planner.Change, dir azure.Dire
 	if r.opts.Hooks != nil && r.opts.Hooks.AfterDeliver != nil {
 		r.opts.Hooks.AfterDeliver(c.Address.String())
 	}
-	r.progress(c, fmt.Sprintf("secret delivered to %s (keyId %s, expires %s)", deliveryName(p.DeliverTo), np.KeyID, np.End.UTC().Format(time.RFC3339)))
+	r.progress(c, fmt.Sprintf("secret delivered to %s (keyId %s, expires %s)", where, np.KeyID, np.End.UTC().Format(time.RFC3339)))
 	return r.commitAndRemoveReplaced(ctx, c, dir, jid, appObjectID, appID, &np.PasswordCredential, unknown)
 }
 
@@ -289,6 +295,9 @@ func (r *run) removePassword(ctx context.Context, c *planner.Change, dir azure.D
 			r.progress(c, "removed the delivered secret file "+to.Path)
 		}
 	}
+	if to, ok := vaultDeliveryOf(c.Password.DeliverTo, cur, inState); ok {
+		r.retireVaultSecret(ctx, c, to, keyID)
+	}
 	return nil
 }
 
@@ -320,7 +329,7 @@ func (r *run) settleJournal(ctx context.Context, c *planner.Change, dir azure.Di
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: reading the app to settle an interrupted password change: %w", c.Address, err)
 	}
-	delivered := deliveredKeyID(c.Password.DeliverTo)
+	delivered := r.currentDeliveredKeyID(ctx, c.Tenant, c.Password.DeliverTo)
 	remove := map[string]bool{}
 	pending := 0
 	for _, e := range entries {
@@ -436,12 +445,7 @@ func passwordResource(c *planner.Change, appObjectID, appID string, pc *azure.Pa
 	}
 }
 
-func deliveryName(d planner.Delivery) string {
-	if d.Path == "" {
-		return d.Kind
-	}
-	return d.Kind + ":" + d.Path
-}
+func deliveryName(d planner.Delivery) string { return d.String() }
 
 func firstNonEmpty(xs ...string) string {
 	for _, x := range xs {

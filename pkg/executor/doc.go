@@ -17,10 +17,11 @@
 //     journal entry written before every write call (record.go). Entra
 //     creates wait until reads see the new object (visible.go), so the next
 //     plan does not see it as missing.
-//   - deliver.go: the only place a secret value is written — its delivery
-//     file (0600, atomic) — before the state write; act_password.go removes
+//   - sink.go, deliver.go: the only place a secret value is written — the
+//     sink the plan's Delivery names: a file (0600, atomic) or a new Key
+//     Vault secret version — before the state write; act_password.go removes
 //     a password whose delivery failed and settles passwords an interrupted
-//     run left behind.
+//     run left behind (by the keyId the sink holds).
 //   - stale.go: re-reading fingerprinted objects to refuse a stale plan.
 //   - events.go, report.go: progress events (the `apply --json` stream) and
 //     the summary with root-cause failures, fixes and blocked actions.

@@ -16,7 +16,7 @@ import (
 	"github.com/galshare/galshare/pkg/planner"
 )
 
-var examples = []string{"quickstart", "partner-msp", "acquisition"}
+var examples = []string{"quickstart", "partner-msp", "acquisition", "keyvault"}
 
 // converge applies plans until nothing is blocked: a blocked consumer gets
 // the admin consent and role grants a human would make (through the

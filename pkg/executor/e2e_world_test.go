@@ -69,7 +69,12 @@ func readState(t *testing.T, path string) *state.State {
 // examples/sim/NAME.yaml.
 func newSimWorld(t *testing.T, name string) *simWorld {
 	t.Helper()
-	seed := filepath.Join("..", "..", "examples", "sim", name+".yaml")
+	return newSimWorldSeed(t, name, filepath.Join("..", "..", "examples", "sim", name+".yaml"))
+}
+
+// newSimWorldSeed is newSimWorld with another simulator seed file.
+func newSimWorldSeed(t *testing.T, name, seed string) *simWorld {
+	t.Helper()
 	if _, err := os.Stat(seed); err != nil {
 		t.Skipf("simulator seed %s not available yet: %v", seed, err)
 	}
@@ -183,7 +188,7 @@ func (w *simWorld) applyWithHooks(p *planner.Plan, hooks *executor.Hooks) *execu
 	}
 	defer hd.Close()
 	rep, err := executor.Apply(ctx, p, executor.Options{
-		Clients: w.conn, State: hd, Parallelism: 10,
+		Clients: w.conn, Vaults: w.conn, State: hd, Parallelism: 10,
 		WaitInterval: 50 * time.Millisecond, WaitTimeout: 30 * time.Second,
 		Retry:  executor.Retrier{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond, Deadline: 20 * time.Second},
 		Events: events, Hooks: hooks,

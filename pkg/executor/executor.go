@@ -40,6 +40,9 @@ type Hooks struct {
 type Options struct {
 	// Clients gives per-tenant Graph and ARM access.
 	Clients azure.Clients
+	// Vaults opens Key Vaults for keyvault: secret delivery (nil: such a
+	// delivery fails and the new password is removed again).
+	Vaults azure.KeyVaults
 	// State records every result as it lands.
 	State StateStore
 	// Parallelism bounds the actions in flight (default 10), and so the

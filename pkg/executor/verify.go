@@ -118,6 +118,13 @@ type VerifyOptions struct {
 	Operator azure.Clients
 	// SecretFile overrides the manifest's secret delivery target.
 	SecretFile string
+	// SecretFrom, when set, is a keyvault:https://VAULT/secrets/NAME to read
+	// the secret from instead of the manifest's target (--secret-from).
+	SecretFrom *planner.Delivery
+	// Vaults reads a secret delivered to Key Vault (with the operator's
+	// credentials in the publisher tenant); nil: such a delivery cannot be
+	// verified.
+	Vaults azure.KeyVaults
 	// AuthorityHost builds consent URLs in fixes (default: public cloud).
 	AuthorityHost string
 	// Parallelism bounds concurrent checks (default 10).
@@ -240,7 +247,7 @@ type party struct {
 // then every role and image check at once.
 func (v *verifier) run(ctx context.Context) {
 	pub := &party{name: planner.PublisherKey, tenant: v.m.Publisher.Tenant}
-	secret, ok := v.checkSecret(pub)
+	secret, ok := v.checkSecret(ctx, pub)
 	parties := []*party{pub}
 	for i := range v.m.Consumers {
 		c := &v.m.Consumers[i]

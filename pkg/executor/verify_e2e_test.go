@@ -12,6 +12,7 @@ import (
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/executor"
 	"github.com/galshare/galshare/pkg/planner"
+	"github.com/galshare/galshare/pkg/spec"
 )
 
 // verify runs executor.Verify against the world as `galshare verify` does.
@@ -22,6 +23,7 @@ func (w *simWorld) verify(mutate func(*executor.VerifyOptions)) *executor.Verify
 			return w.conn.AppClients(appID, secret)
 		},
 		Operator:      w.conn,
+		Vaults:        w.conn,
 		AuthorityHost: w.conn.Environment().AuthorityHost,
 		Logger:        hclog.New(&hclog.LoggerOptions{Level: hclog.Trace, Output: w.logs}),
 	}
@@ -61,7 +63,17 @@ func dumpReport(rep *executor.VerifyReport) string {
 func (w *simWorld) deliveredSecret() string {
 	w.t.Helper()
 	m := w.load()
-	doc, err := azure.ReadDeliveredSecret(m.Publisher.App.Secret.DeliverTo.Path)
+	d := m.Publisher.App.Secret.DeliverTo
+	var doc azure.DeliveredSecret
+	var err error
+	if d.Kind == spec.DeliveryKeyVault {
+		var kv azure.SecretVault
+		if kv, err = w.conn.KeyVault(w.t.Context(), m.Publisher.Tenant, d.VaultURL); err == nil {
+			doc, err = kv.GetClientSecret(w.t.Context(), d.SecretName)
+		}
+	} else {
+		doc, err = azure.ReadDeliveredSecret(d.Path)
+	}
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,26 +13,57 @@ import (
 	"github.com/galshare/galshare/pkg/spec"
 )
 
-// secretPath is the delivery file verify reads: --secret-file, else the
-// manifest's file delivery target.
-func (v *verifier) secretPath() (string, error) {
+// secretSource is where verify reads the secret: --secret-file, else
+// --secret-from, else the manifest's delivery target (a file or a vault).
+func (v *verifier) secretSource() (planner.Delivery, error) {
 	if v.opts.SecretFile != "" {
-		return v.opts.SecretFile, nil
+		return planner.Delivery{Kind: spec.DeliveryFile, Path: v.opts.SecretFile}, nil
+	}
+	if v.opts.SecretFrom != nil {
+		return *v.opts.SecretFrom, nil
 	}
 	s := v.m.Publisher.App.Secret
 	if s == nil {
-		return "", fmt.Errorf("%w: the manifest has no publisher.app.secret section", ErrVerifyNoSecret)
+		return planner.Delivery{}, fmt.Errorf("%w: the manifest has no publisher.app.secret section", ErrVerifyNoSecret)
 	}
-	if s.DeliverTo.Kind != spec.DeliveryFile || s.DeliverTo.Path == "" {
-		return "", fmt.Errorf("%w: secret delivery %q is not a file galshare can read back", ErrVerifyNoSecret, s.DeliverTo.Kind)
+	d := s.DeliverTo
+	switch {
+	case d.Kind == spec.DeliveryFile && d.Path != "":
+		return planner.Delivery{Kind: d.Kind, Path: d.Path}, nil
+	case d.Kind == spec.DeliveryKeyVault && d.VaultURL != "" && d.SecretName != "":
+		return planner.Delivery{Kind: d.Kind, VaultURL: d.VaultURL, SecretName: d.SecretName}, nil
 	}
-	return s.DeliverTo.Path, nil
+	return planner.Delivery{}, fmt.Errorf("%w: secret delivery %q is not one galshare can read back", ErrVerifyNoSecret, d.Kind)
+}
+
+// readSecret reads the delivered document from src; notFound says it is
+// simply not there yet (no file, no such secret in the vault).
+func (v *verifier) readSecret(ctx context.Context, src planner.Delivery) (doc azure.DeliveredSecret, notFound bool, err error) {
+	if src.Kind == spec.DeliveryKeyVault {
+		if v.opts.Vaults == nil {
+			return doc, false, fmt.Errorf("%w: this run has no Key Vault access", ErrVerifyNoSecret)
+		}
+		kv, err := v.opts.Vaults.KeyVault(ctx, v.m.Publisher.Tenant, src.VaultURL)
+		if err != nil {
+			return doc, false, err
+		}
+		doc, err = kv.GetClientSecret(ctx, src.SecretName)
+		if err == nil && doc.Tenant == "" {
+			err = fmt.Errorf("%s lacks the tenant tag", src)
+		}
+		return doc, azure.IsNotFound(err), err
+	}
+	doc, err = azure.ReadDeliveredSecret(src.Path)
+	if err == nil && doc.Tenant == "" {
+		err = fmt.Errorf("%s lacks tenant", src.Path)
+	}
+	return doc, errors.Is(err, fs.ErrNotExist), err
 }
 
 // checkSecret adds the secret row: the delivered document exists, is for the
 // publisher tenant and has not expired. It returns the value for sign-in
 // (ok false when there is none to use).
-func (v *verifier) checkSecret(pub *party) (azure.Secret, bool) {
+func (v *verifier) checkSecret(ctx context.Context, pub *party) (azure.Secret, bool) {
 	c := Check{Party: pub.name, Tenant: pub.tenant, Kind: CheckSecret,
 		Address: planner.PasswordAddress(v.m.Publisher.App.DisplayName).String()}
 	row := v.add(c)
@@ -43,22 +75,26 @@ func (v *verifier) checkSecret(pub *party) (azure.Secret, bool) {
 		v.set(row, c)
 		return azure.Secret{}, false
 	}
-	path, err := v.secretPath()
+	src, err := v.secretSource()
 	if err != nil {
-		c.Object = "(no delivery file)"
-		return fail("no secret to sign in with", "add publisher.app.secret.deliverTo: file:PATH to the manifest and run galshare apply, or pass --secret-file", err)
+		c.Object = "(no delivery target)"
+		return fail("no secret to sign in with", "add publisher.app.secret.deliverTo (file:PATH or keyvault:URL) to the manifest and run galshare apply, or pass --secret-file", err)
 	}
-	c.Object = path
-	doc, err := azure.ReadDeliveredSecret(path)
-	if err == nil && doc.Tenant == "" {
-		err = fmt.Errorf("%s lacks tenant", path)
+	c.Object = src.String()
+	if src.Kind == spec.DeliveryFile {
+		c.Object = src.Path
+	}
+	doc, notFound, err := v.readSecret(ctx, src)
+	what := "the delivered secret file"
+	if src.Kind == spec.DeliveryKeyVault {
+		what = "the delivered Key Vault secret"
 	}
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fail("the delivered secret file does not exist",
-			"run galshare apply: it creates the client secret and writes it to "+path, err)
+	case notFound:
+		return fail(what+" does not exist",
+			"run galshare apply: it creates the client secret and delivers it to "+c.Object, err)
 	case err != nil:
-		return fail("the delivered secret file cannot be used", "run galshare apply to deliver a new secret (it replaces the file)", err)
+		return fail(what+" cannot be used", "run galshare apply to deliver a new secret (it replaces the file or adds a vault version)", err)
 	}
 	if !strings.EqualFold(doc.Tenant, v.m.Publisher.Tenant) {
 		return fail(fmt.Sprintf("the secret is for tenant %s, not the publisher tenant %s", doc.Tenant, v.m.Publisher.Tenant),

@@ -72,7 +72,7 @@ func TestVerifySecretCheck(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "s.json")
 			writeSecretDoc(t, path, tc.doc)
 			v := newVerifier(verifyManifest(path), VerifyOptions{Now: func() time.Time { return now }})
-			secret, ok := v.checkSecret(&party{name: "publisher", tenant: vtPub})
+			secret, ok := v.checkSecret(t.Context(), &party{name: "publisher", tenant: vtPub})
 			c := v.checks[0]
 			if c.Result != tc.wantResult || !strings.Contains(c.Detail, tc.wantDetail) {
 				t.Fatalf("got %s %q, want %s containing %q", c.Result, c.Detail, tc.wantResult, tc.wantDetail)

@@ -201,7 +201,8 @@ func (b *builder) buildPassword() {
 		DisplayName: sec.Description,
 		Lifetime:    sec.Lifetime,
 		RenewBefore: sec.RenewBefore,
-		DeliverTo:   Delivery{Kind: sec.DeliverTo.Kind, Path: sec.DeliverTo.Path},
+		DeliverTo: Delivery{Kind: sec.DeliverTo.Kind, Path: sec.DeliverTo.Path,
+			VaultURL: sec.DeliverTo.VaultURL, SecretName: sec.DeliverTo.SecretName},
 	}
 	c := &Change{Address: addr, Tenant: b.m.Publisher.Tenant, Password: want, DependsOn: []Address{appAddr}}
 	rec, inState := b.stateRes(addr)
@@ -217,7 +218,7 @@ func (b *builder) buildPassword() {
 		"hint":        KnownAfterApply,
 		"endDateTime": KnownAfterApply,
 		"lifetime":    sec.Lifetime.String(),
-		"deliverTo":   sec.DeliverTo.Kind + ":" + sec.DeliverTo.Path,
+		"deliverTo":   want.DeliverTo.String(),
 	}
 	if app.App.ObjectID == "" {
 		// The app does not exist (or could not be read): the secret follows it.

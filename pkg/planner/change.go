@@ -151,10 +151,25 @@ type PasswordPayload struct {
 }
 
 // Delivery is where a secret value goes; it mirrors spec.Delivery so that a
-// plan file stands alone.
+// plan file stands alone. Kind "file" has Path; kind "keyvault" has the
+// vault's URL and the secret's name (every delivery adds a version).
 type Delivery struct {
-	Kind string `json:"kind"`
-	Path string `json:"path,omitempty"`
+	Kind       string `json:"kind"`
+	Path       string `json:"path,omitempty"`
+	VaultURL   string `json:"vault_url,omitempty"`
+	SecretName string `json:"secret_name,omitempty"`
+}
+
+// String is the deliverTo form shown in plans, state and progress lines:
+// file:PATH or keyvault:https://VAULT/secrets/NAME (never a value).
+func (d Delivery) String() string {
+	if d.VaultURL != "" {
+		return d.Kind + ":" + d.VaultURL + "/secrets/" + d.SecretName
+	}
+	if d.Path == "" {
+		return d.Kind
+	}
+	return d.Kind + ":" + d.Path
 }
 
 // ServicePrincipalPayload is the app's service principal in one tenant.

@@ -256,16 +256,20 @@ func (c *checker) checkSecret(s map[string]any, path string) {
 }
 
 // checkDelivery parses deliverTo: "file:PATH", PATH relative to the
-// manifest's directory.
+// manifest's directory, or "keyvault:URL" (checks_keyvault.go).
 func (c *checker) checkDelivery(path, v string) (Delivery, bool) {
-	hint := "write file:PATH, e.g. file:secrets/myGalleryApp.json (relative to the manifest; keep it out of version control)"
+	hint := "write file:PATH, e.g. file:secrets/myGalleryApp.json (relative to the manifest; keep it out of version control), " +
+		"or keyvault:https://VAULT.vault.azure.net/secrets/NAME"
 	kind, rest, ok := strings.Cut(v, ":")
 	if !ok || kind == "" {
 		c.errorf(path, CodeDelivery, hint, "deliverTo %s does not say how to deliver (file:PATH)", quote(v))
 		return Delivery{}, false
 	}
+	if kind == DeliveryKeyVault {
+		return c.checkKeyVaultDelivery(path, v)
+	}
 	if kind != DeliveryFile {
-		c.errorf(path, CodeDelivery, hint, "deliverTo kind %s is not supported; only file: is", quote(kind))
+		c.errorf(path, CodeDelivery, hint, "deliverTo kind %s is not supported; use file: or keyvault:", quote(kind))
 		return Delivery{}, false
 	}
 	if strings.HasPrefix(rest, "//") {

@@ -77,7 +77,7 @@ func TestSemanticChecks(t *testing.T) {
 		{"lifetime over two years warns", func(t *testing.T) string { return edit(t, "lifetime: 8760h", "lifetime: 1000d") },
 			CodeLongLifetime, SeverityWarning, "publisher.app.secret.lifetime", 11, "longer than 2 years"},
 		{"deliverTo unknown kind", func(t *testing.T) string {
-			return edit(t, "deliverTo: file:secrets/myGalleryApp.json", "deliverTo: keyvault:myvault/secret")
+			return edit(t, "deliverTo: file:secrets/myGalleryApp.json", "deliverTo: s3:bucket/secret")
 		}, CodeDelivery, SeverityError, "publisher.app.secret.deliverTo", 13, "not supported"},
 		{"deliverTo no kind", func(t *testing.T) string {
 			return edit(t, "deliverTo: file:secrets/myGalleryApp.json", "deliverTo: secrets/myGalleryApp.json")

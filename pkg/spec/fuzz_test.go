@@ -76,7 +76,9 @@ func FuzzParse(f *testing.F) {
 			}
 			names[c.Name] = true
 		}
-		if s := m.Publisher.App.Secret; s != nil && (s.RenewBefore >= s.Lifetime || s.DeliverTo.Kind != DeliveryFile) {
+		if s := m.Publisher.App.Secret; s != nil && (s.RenewBefore >= s.Lifetime ||
+			!(s.DeliverTo.Kind == DeliveryFile && s.DeliverTo.Path != "" ||
+				s.DeliverTo.Kind == DeliveryKeyVault && s.DeliverTo.VaultURL != "" && s.DeliverTo.SecretName != "")) {
 			t.Fatalf("secret %+v violates lifetime/delivery rules", s)
 		}
 		// Parsing is deterministic.

@@ -82,18 +82,26 @@ type Secret struct {
 	DeliverTo Delivery
 }
 
-// DeliveryFile is the only delivery kind so far: a JSON file written with mode 0600.
-const DeliveryFile = "file"
+// Delivery kinds: a JSON file written with mode 0600, or a Key Vault secret
+// (each delivery a new version).
+const (
+	DeliveryFile     = "file"
+	DeliveryKeyVault = "keyvault"
+)
 
 // Delivery is where galshare hands a new secret value over.
 type Delivery struct {
-	// Kind is DeliveryFile.
+	// Kind is DeliveryFile or DeliveryKeyVault.
 	Kind string
 	// Path is absolute; a relative path in the manifest is resolved against
-	// the manifest's directory.
+	// the manifest's directory. File delivery only.
 	Path string
 	// Written is deliverTo as the manifest spells it, for messages.
 	Written string
+	// VaultURL is the vault's https://NAME.SUFFIX (no path, no trailing
+	// slash) and SecretName the secret in it. Key Vault delivery only.
+	VaultURL   string
+	SecretName string
 }
 
 // Gallery is a Compute Gallery in the publisher tenant that the app is
