@@ -2,7 +2,6 @@ package state
 
 import (
 	"fmt"
-	"io/fs"
 
 	"github.com/google/uuid"
 )
@@ -45,7 +44,7 @@ func (h *Handle) lead() {
 	next, results := h.applyBatch(base, batch)
 	var (
 		snap    *State
-		disk    fs.FileInfo
+		disk    Tag
 		written bool
 		werr    error
 	)
