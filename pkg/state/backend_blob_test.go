@@ -1,0 +1,292 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/galshare/galshare/internal/azurite"
+	"github.com/galshare/galshare/pkg/azure"
+)
+
+// These tests run the blob backend against a real Azurite (one per test,
+// on a free loopback port); internal/azurite installs it on first use.
+
+// TestBlob runs the blob backend's tests against one Azurite.
+func TestBlob(t *testing.T) {
+	srv := azurite.Start(t)
+	for name, test := range map[string]func(*testing.T, *azurite.Server){
+		"RoundTripCreatesContainer":                testBlobRoundTripCreatesContainer,
+		"LockNamesHolderAndUnlockBreaksIt":         testBlobLockNamesHolderAndUnlockBreaksIt,
+		"WriteRacingAnotherWriterIsRefused":        testBlobWriteRacingAnotherWriterIsRefused,
+		"CorruptAndFutureAreRefusedNotOverwritten": testBlobCorruptAndFutureAreRefusedNotOverwritten,
+		"VersionsAndRestore":                       testBlobVersionsAndRestore,
+		"ConcurrentRunsTakeTurns":                  testBlobConcurrentRunsTakeTurns,
+	} {
+		t.Run(name, func(t *testing.T) { test(t, srv) })
+	}
+}
+
+// blobTemp is a fresh blob state (a new container each time, created by
+// the first write) on an Azurite started for t. fresh=0 makes every write
+// renew the lease first, so a broken lease is noticed at the next write.
+func blobTemp(t *testing.T, srv *azurite.Server) (*blobBackend, *azure.BlobState) {
+	t.Helper()
+	u := srv.BlobURL("c"+strings.ReplaceAll(uuid.NewString(), "-", "")[:20], "team/galshare.state.json")
+	store, err := azure.NewBlobState(azure.BlobStateOptions{URL: u, LookupEnv: func(k string) (string, bool) {
+		if k == azure.EnvStorageConnectionString {
+			return srv.ConnectionString(), true
+		}
+		return "", false
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBlobBackend(store).(*blobBackend)
+	b.fresh = 0
+	return b, store
+}
+
+func openBlob(t *testing.T, b Backend, op string) *Handle {
+	t.Helper()
+	h, err := OpenBackend(t.Context(), b, LockOptions{Operation: op, Who: "tester"})
+	if err != nil {
+		t.Fatalf("OpenBackend: %v", err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+func testBlobRoundTripCreatesContainer(t *testing.T, srv *azurite.Server) {
+	b, _ := blobTemp(t, srv)
+	ctx := t.Context()
+	s, err := ReadFrom(ctx, b)
+	if err != nil || s.Exists() {
+		t.Fatalf("ReadFrom before any write = %v, %v; want an empty state", s, err)
+	}
+	h := openBlob(t, b, "apply")
+	for _, a := range []string{"app.a", "app.b"} {
+		if err := h.Update(ctx, put(appResource(a))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lineage := h.State().Lineage
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadFrom(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Exists() || got.Serial != 2 || got.Lineage != lineage || len(got.Resources) != 2 {
+		t.Fatalf("read back serial %d lineage %q, %d resources; want 2, %q, 2", got.Serial, got.Lineage, len(got.Resources), lineage)
+	}
+	if lock, err := b.ReadLock(ctx); err != nil || lock != nil {
+		t.Fatalf("lock after Close = %v, %v; want none", lock, err)
+	}
+}
+
+func testBlobLockNamesHolderAndUnlockBreaksIt(t *testing.T, srv *azurite.Server) {
+	b, _ := blobTemp(t, srv)
+	ctx := t.Context()
+	h := openBlob(t, b, "apply")
+	_, err := OpenBackend(ctx, b, LockOptions{Operation: "destroy", Who: "bob"})
+	var le *LockedError
+	if !errors.As(err, &le) || le.Info == nil {
+		t.Fatalf("second open = %v, want *LockedError with the holder", err)
+	}
+	host, _ := os.Hostname()
+	if le.Info.ID != h.Lock().ID || le.Info.Who != "tester" || le.Info.Operation != "apply" || le.Info.Host != host || le.Info.PID != os.Getpid() {
+		t.Fatalf("holder = %+v, want this run's lock %+v", *le.Info, h.Lock())
+	}
+	for _, want := range []string{"locked by tester", `operation "apply"`, "galshare state unlock --state " + b.String() + " " + h.Lock().ID} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if err := b.Unlock(ctx, "not-the-id"); !errors.Is(err, ErrLockMismatch) {
+		t.Fatalf("Unlock(wrong id) = %v, want ErrLockMismatch", err)
+	}
+	if err := b.Unlock(ctx, h.Lock().ID); err != nil {
+		t.Fatal(err)
+	}
+	// The broken run stops writing at once and says so.
+	if err := h.Update(ctx, put(appResource("app.a"))); !errors.Is(err, ErrLockLost) {
+		t.Fatalf("Update after unlock = %v, want ErrLockLost", err)
+	}
+	if err := h.Close(); !errors.Is(err, ErrLockLost) {
+		t.Fatalf("Close after unlock = %v, want ErrLockLost", err)
+	}
+	other := openBlob(t, b, "apply")
+	if err := other.Update(ctx, put(appResource("app.b"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Unlock(ctx, h.Lock().ID); !errors.Is(err, ErrLockMismatch) {
+		t.Fatalf("Unlock(old id) while another holds the lock = %v, want ErrLockMismatch", err)
+	}
+}
+
+// testBlobWriteRacingAnotherWriterIsRefused breaks the lease under a run,
+// lets a second run write, and shows the first run's write is refused by
+// its ETag condition even when it skips its lease check, and the second
+// run's change is kept.
+func testBlobWriteRacingAnotherWriterIsRefused(t *testing.T, srv *azurite.Server) {
+	b, _ := blobTemp(t, srv)
+	ctx := t.Context()
+	a := openBlob(t, b, "apply")
+	if err := a.Update(ctx, put(appResource("app.a"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Unlock(ctx, a.Lock().ID); err != nil {
+		t.Fatal(err)
+	}
+	other := openBlob(t, b, "apply")
+	if err := other.Update(ctx, put(appResource("app.other"))); err != nil {
+		t.Fatal(err)
+	}
+	// Make a's lease look freshly renewed, as if the break happened
+	// between its renewal and its write: only the ETag stands in the way.
+	b.fresh = 1 << 62
+	if err := a.Update(ctx, put(appResource("app.late"))); !errors.Is(err, ErrModified) {
+		t.Fatalf("racing write = %v, want ErrModified", err)
+	}
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ReadFrom(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Get("app.other"); !ok {
+		t.Fatal("the other writer's change was lost")
+	}
+	if _, ok := s.Get("app.late"); ok {
+		t.Fatal("the racing write landed")
+	}
+}
+
+func testBlobCorruptAndFutureAreRefusedNotOverwritten(t *testing.T, srv *azurite.Server) {
+	for name, content := range map[string]string{
+		"corrupt": `{"version": 1, "lineage": `,
+		"future":  `{"version": 99, "lineage": "x", "serial": 1}`,
+		"empty":   ``,
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, store := blobTemp(t, srv)
+			ctx := t.Context()
+			if _, err := store.Put(ctx, []byte(content), ""); err != nil {
+				t.Fatal(err)
+			}
+			_, err := OpenBackend(ctx, b, LockOptions{Operation: "apply"})
+			var le *LoadError
+			var ve *VersionError
+			if !errors.As(err, &le) && !errors.As(err, &ve) {
+				t.Fatalf("OpenBackend = %v, want a load or version error", err)
+			}
+			if le != nil && !strings.Contains(err.Error(), "galshare state versions") {
+				t.Errorf("error %q does not say how to restore", err)
+			}
+			got, _, err := store.Get(ctx, "")
+			if err != nil || string(got) != content {
+				t.Fatalf("blob is now %q (%v), want it untouched", got, err)
+			}
+			if lock, _ := b.ReadLock(ctx); lock != nil {
+				t.Fatalf("refused open left the lock %+v", lock)
+			}
+		})
+	}
+}
+
+func testBlobVersionsAndRestore(t *testing.T, srv *azurite.Server) {
+	b, _ := blobTemp(t, srv)
+	ctx := t.Context()
+	for i, addr := range []string{"app.a", "app.b", "app.c"} {
+		h := openBlob(t, b, fmt.Sprintf("apply %d", i))
+		if err := h.Update(ctx, put(appResource(addr))); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Update(ctx, put(appResource(addr+"2"))); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vs, err := b.Versions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One snapshot per run that replaced an existing blob: the state as
+	// each run found it.
+	if len(vs) != 2 {
+		t.Fatalf("versions = %+v, want 2", vs)
+	}
+	data, err := b.ReadVersion(ctx, vs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := Decode(vs[0].ID, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Serial != 2 || len(old.Resources) != 2 {
+		t.Fatalf("oldest version serial %d with %d resources, want 2 and 2", old.Serial, len(old.Resources))
+	}
+	h := openBlob(t, b, "restore")
+	if err := h.Replace(ctx, old, false); err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	s, err := ReadFrom(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Serial != 7 || len(s.Resources) != 2 || s.Lineage != old.Lineage {
+		t.Fatalf("restored serial %d, %d resources; want 7 and 2", s.Serial, len(s.Resources))
+	}
+}
+
+// testBlobConcurrentRunsTakeTurns has several runs wait for one lease and
+// each add its resources: none is lost.
+func testBlobConcurrentRunsTakeTurns(t *testing.T, srv *azurite.Server) {
+	b, _ := blobTemp(t, srv)
+	ctx := context.Background()
+	const runs = 4
+	var wg sync.WaitGroup
+	errs := make(chan error, runs)
+	for i := range runs {
+		wg.Go(func() {
+			h, err := OpenBackend(ctx, b, LockOptions{Operation: "apply", Timeout: 60e9})
+			if err != nil {
+				errs <- err
+				return
+			}
+			for j := range 3 {
+				if err := h.Update(ctx, put(appResource(fmt.Sprintf("app.r%d-%d", i, j)))); err != nil {
+					errs <- err
+				}
+			}
+			if err := h.Close(); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	s, err := ReadFrom(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Resources) != runs*3 || s.Serial != runs*3 {
+		t.Fatalf("%d resources at serial %d, want %d", len(s.Resources), s.Serial, runs*3)
+	}
+}
