@@ -23,12 +23,12 @@ const (
 type azureFlags struct {
 	cloudFile       string
 	credentialsFile string
-	statePath       string
+	state           stateFlag
 	parallelism     int
 }
 
 func newAzureFlags() *azureFlags {
-	return &azureFlags{statePath: state.DefaultPath, parallelism: planner.DefaultParallelism}
+	return &azureFlags{state: stateFlag{value: state.DefaultPath}, parallelism: planner.DefaultParallelism}
 }
 
 func (f *azureFlags) register(cmd *cobra.Command) {
@@ -37,7 +37,7 @@ func (f *azureFlags) register(cmd *cobra.Command) {
 		"`FILE` with cloud endpoints and CA (e.g. the cloud.json galshare sim serve writes; env "+envCloud+"; default: Azure public cloud)")
 	fs.StringVar(&f.credentialsFile, "credentials", "",
 		"credentials file naming how to sign in to each tenant (env "+envCredentials+"; never the manifest)")
-	fs.StringVar(&f.statePath, "state", state.DefaultPath, "path of the state file")
+	f.state.register(fs)
 	fs.IntVar(&f.parallelism, "parallelism", planner.DefaultParallelism, "maximum Azure calls in flight")
 }
 

@@ -126,7 +126,7 @@ func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifest
 		}
 		return withExitCode(exitFailure, nil)
 	}
-	st, err := state.Read(az.statePath)
+	st, err := az.readState(ctx, a, m)
 	if err != nil {
 		return err
 	}
