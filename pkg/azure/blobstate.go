@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -30,6 +31,9 @@ type BlobState struct {
 	cont  *container.Client
 	state *blockblob.Client
 	lock  *blockblob.Client
+	// sas is the SAS token in use, if any: scrubbed from every error,
+	// since a transport error's text carries the request's whole URL.
+	sas string
 }
 
 // String is the state blob's URL.
@@ -52,9 +56,41 @@ func (e *blobErr) Unwrap() error { return e.err }
 // "lease-lost" (pkg/state's BlobModified, BlobLeaseHeld, BlobLeaseLost).
 func (e *blobErr) BlobCondition() string { return e.cond }
 
+// scrubbed is an error whose text had the SAS token removed.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (e *scrubbed) Error() string { return e.msg }
+func (e *scrubbed) Unwrap() error { return e.err }
+
+// scrub removes the SAS signature from err's text (however the query was
+// re-ordered or escaped); the other SAS fields are not secret.
+func (b *BlobState) scrub(err error) error {
+	if err == nil || b.sas == "" {
+		return err
+	}
+	q, perr := url.ParseQuery(b.sas)
+	sig := q.Get("sig")
+	if perr != nil || sig == "" {
+		sig = b.sas
+	}
+	msg := err.Error()
+	clean := msg
+	for _, s := range []string{sig, url.QueryEscape(sig), b.sas} {
+		clean = strings.ReplaceAll(clean, s, "REDACTED")
+	}
+	if clean == msg {
+		return err
+	}
+	return &scrubbed{msg: clean, err: err}
+}
+
 // classifyBlob wraps err with the condition it reports, and turns a
-// missing right into a message naming the role.
+// missing right into a message naming the role. The SAS is scrubbed.
 func (b *BlobState) classifyBlob(err error) error {
+	err = b.scrub(err)
 	switch {
 	case err == nil:
 		return nil
@@ -92,7 +128,7 @@ func (b *BlobState) Get(ctx context.Context, snapshot string) ([]byte, string, e
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, "", fmt.Errorf("reading %s: %w", b, err)
+		return nil, "", fmt.Errorf("reading %s: %w", b, b.scrub(err))
 	}
 	if data == nil {
 		data = []byte{}
@@ -225,6 +261,7 @@ func (b *BlobState) createLockBlob(ctx context.Context) error {
 // missing when the operator may not.
 func (b *BlobState) createContainer(ctx context.Context) error {
 	_, err := b.cont.Create(ctx, nil)
+	err = b.scrub(err)
 	if err == nil || bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {
 		return nil
 	}
@@ -302,10 +339,12 @@ func derefOf[T any](p *T) T {
 	return *p
 }
 
-// blobClientOptions are the SDK options for the state's clients: a few
-// quick retries (a state write is retried by the operator, not for
+// blobClientOptions are the SDK options for the state's clients: unless
+// base sets MaxRetries, a few quick retries (a state write is retried by the operator, not for
 // minutes) and galshare's user agent.
 func blobClientOptions(base azcore.ClientOptions) *container.ClientOptions {
-	base.Retry = policy.RetryOptions{MaxRetries: 3}
+	if base.Retry.MaxRetries == 0 {
+		base.Retry = policy.RetryOptions{MaxRetries: 3}
+	}
 	return &container.ClientOptions{ClientOptions: base}
 }

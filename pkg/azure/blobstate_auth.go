@@ -52,6 +52,7 @@ func NewBlobState(opts BlobStateOptions) (*BlobState, error) {
 	copts := blobClientOptions(opts.Client)
 	contURL := loc.ServiceURL + "/" + loc.Container
 	var cont *container.Client
+	var sasUsed string
 	switch cs, sas := envValue(lookup, EnvStorageConnectionString), envValue(lookup, EnvStateSAS); {
 	case cs != "":
 		kv := parseConnectionString(cs)
@@ -68,6 +69,7 @@ func NewBlobState(opts BlobStateOptions) (*BlobState, error) {
 				return nil, fmt.Errorf("state blob client: %w", err)
 			}
 		case kv["sharedaccesssignature"] != "":
+			sasUsed = strings.TrimPrefix(kv["sharedaccesssignature"], "?")
 			cont, err = container.NewClientWithNoCredential(contURL+"?"+strings.TrimPrefix(kv["sharedaccesssignature"], "?"), copts)
 			if err != nil {
 				return nil, fmt.Errorf("state blob client: %w", err)
@@ -76,6 +78,7 @@ func NewBlobState(opts BlobStateOptions) (*BlobState, error) {
 			return nil, fmt.Errorf("%s has neither AccountKey nor SharedAccessSignature", EnvStorageConnectionString)
 		}
 	case sas != "":
+		sasUsed = strings.TrimPrefix(sas, "?")
 		cont, err = container.NewClientWithNoCredential(contURL+"?"+strings.TrimPrefix(sas, "?"), copts)
 		if err != nil {
 			return nil, fmt.Errorf("state blob client: %w", err)
@@ -93,6 +96,7 @@ func NewBlobState(opts BlobStateOptions) (*BlobState, error) {
 		cont:  cont,
 		state: cont.NewBlockBlobClient(loc.Blob),
 		lock:  cont.NewBlockBlobClient(loc.Blob + ".lock"),
+		sas:   sasUsed,
 	}, nil
 }
 
@@ -103,8 +107,10 @@ func (c *Connector) StorageCredential(tenant string) (azcore.TokenCredential, er
 }
 
 func envValue(lookup func(string) (string, bool), k string) string {
-	v, _ := lookup(k)
-	return strings.TrimSpace(v)
+	if v, ok := lookup(k); ok {
+		return strings.TrimSpace(v)
+	}
+	return ""
 }
 
 // parseConnectionString splits "K=V;K=V" into lower-cased keys (values may
