@@ -290,3 +290,59 @@ func testBlobConcurrentRunsTakeTurns(t *testing.T, srv *azurite.Server) {
 		t.Fatalf("%d resources at serial %d, want %d", len(s.Resources), s.Serial, runs*3)
 	}
 }
+
+// BenchmarkBlobUpdate is BenchmarkUpdate against the blob backend on
+// Azurite: what one recorded action costs when the state is a blob, and
+// how many bytes each write uploads (the whole state: fleet-scale applies
+// want the append-only journal that issue 13 lists as a stretch).
+func BenchmarkBlobUpdate(b *testing.B) {
+	srv := azurite.Start(b)
+	for _, size := range []int{10, 1000} {
+		for _, writers := range []int{1, 10} {
+			b.Run(fmt.Sprintf("resources=%d/writers=%d", size, writers), func(b *testing.B) {
+				u := srv.BlobURL("c"+strings.ReplaceAll(uuid.NewString(), "-", "")[:20], "bench.state.json")
+				store, err := azure.NewBlobState(azure.BlobStateOptions{URL: u, LookupEnv: func(k string) (string, bool) {
+					return srv.ConnectionString(), k == azure.EnvStorageConnectionString
+				}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ctx := context.Background()
+				h, err := OpenBackend(ctx, NewBlobBackend(store), LockOptions{Operation: "bench"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer h.Close()
+				if err := h.Update(ctx, func(s *State) error {
+					for i := range size {
+						if err := s.Put(appResource(fmt.Sprintf("app.seed%05d", i))); err != nil {
+							return err
+						}
+					}
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+				start := h.State().Serial
+				b.ResetTimer()
+				var wg sync.WaitGroup
+				per := b.N/writers + 1
+				for w := range writers {
+					wg.Go(func() {
+						for i := range per {
+							if err := h.Update(ctx, put(appResource(fmt.Sprintf("app.w%d-%d", w, i)))); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+				b.StopTimer()
+				data, _, _ := store.Get(ctx, "")
+				b.ReportMetric(float64(h.State().Serial-start)/float64(per*writers), "writes/update")
+				b.ReportMetric(float64(len(data))/1024, "KiB/write")
+			})
+		}
+	}
+}
