@@ -8,7 +8,7 @@
 // `go test ./...` works. Tests skip only when npm is truly absent, and
 // never under CI (CI=true), which must run them.
 //
-// This package is test support for this module only.
+// This package is test and benchmark support for this module only.
 package azurite
 
 import (
@@ -58,7 +58,7 @@ func (s *Server) BlobURL(container, name string) string {
 var listening = regexp.MustCompile(`listens on (http://127\.0\.0\.1:\d+)`)
 
 // Start runs azurite-blob for t, or skips t when it cannot be had outside
-// CI.
+// CI. It stops when t ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
 	bin, err := Find()
@@ -68,27 +68,38 @@ func Start(t testing.TB) *Server {
 		}
 		t.Fatalf("azurite: %v", err)
 	}
+	s, stop, err := Launch(bin, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return s
+}
+
+// Launch runs the azurite-blob script bin on a free loopback port with its
+// data in dir, and returns once it listens. stop ends it and waits.
+func Launch(bin, dir string) (*Server, func(), error) {
 	key := make([]byte, 32)
 	rand.Read(key)
 	s := &Server{Key: base64.StdEncoding.EncodeToString(key)}
-	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", "0", "--location", t.TempDir(),
+	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", "0", "--location", dir,
 		"--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry")
 	cmd.Env = append(os.Environ(), "AZURITE_ACCOUNTS="+Account+":"+s.Key)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
+		return nil, nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
+	stop := func() {
 		cmd.Process.Kill()
 		<-exited
-	})
+	}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -101,12 +112,13 @@ func Start(t testing.TB) *Server {
 	select {
 	case a := <-addr:
 		s.Endpoint = a + "/" + Account
+		return s, stop, nil
 	case <-exited:
-		t.Fatalf("azurite-blob exited before listening: %s", stderr.String())
+		return nil, nil, fmt.Errorf("azurite-blob exited before listening: %s", stderr.String())
 	case <-time.After(90 * time.Second):
-		t.Fatalf("azurite-blob did not listen within 90 s: %s", stderr.String())
+		stop()
+		return nil, nil, fmt.Errorf("azurite-blob did not listen within 90 s: %s", stderr.String())
 	}
-	return s
 }
 
 var errNoNPM = errors.New("npm not found on PATH")
