@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -34,7 +36,21 @@ type BlobState struct {
 	// sas is the SAS token in use, if any: scrubbed from every error,
 	// since a transport error's text carries the request's whole URL.
 	sas string
+	// blockOver is the size from which writes use block lists
+	// (blobstate_blocks.go).
+	blockOver int
+	// uploaded counts the state bytes sent by Put, for benchmarks.
+	uploaded atomic.Int64
+
+	// mu guards committed: the block IDs of the state blob as this client
+	// last committed it (nil: unknown, stage every chunk).
+	mu            sync.Mutex
+	committed     map[string]bool
+	committedETag string
 }
+
+// UploadedBytes is how many state bytes Put has sent so far.
+func (b *BlobState) UploadedBytes() int64 { return b.uploaded.Load() }
 
 // String is the state blob's URL.
 func (b *BlobState) String() string { return b.loc.URL() }
@@ -139,6 +155,15 @@ func (b *BlobState) Get(ctx context.Context, snapshot string) ([]byte, string, e
 // Put uploads data as the state blob if its ETag is still ifMatch (""
 // means: only if none exists), creating the container when missing.
 func (b *BlobState) Put(ctx context.Context, data []byte, ifMatch string) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if ifMatch != "" && len(data) >= b.blockOver {
+		etag, n, err := b.putBlocks(ctx, data, ifMatch)
+		b.uploaded.Add(int64(n))
+		return etag, err
+	}
+	b.committed, b.committedETag = nil, "" // a whole upload leaves no block list to reuse
+	b.uploaded.Add(int64(len(data)))
 	cond := &blob.ModifiedAccessConditions{}
 	if ifMatch == "" {
 		none := azcore.ETagAny

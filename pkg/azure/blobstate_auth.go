@@ -33,8 +33,12 @@ type BlobStateOptions struct {
 	// says what to set.
 	Credential azcore.TokenCredential
 	// Client tunes the SDK pipeline (transport, telemetry); retries are
-	// set by galshare.
+	// set by galshare unless it sets MaxRetries.
 	Client azcore.ClientOptions
+	// BlockWriteOver is the state size from which a write stages only
+	// changed blocks and commits a block list instead of uploading the
+	// whole state (0: 256 KiB; tests set 1 to use block lists always).
+	BlockWriteOver int
 }
 
 // NewBlobState builds the clients of the state blob at opts.URL. It makes
@@ -91,12 +95,17 @@ func NewBlobState(opts BlobStateOptions) (*BlobState, error) {
 	default:
 		return nil, fmt.Errorf("state %s: no way to authorise: sign in as the publisher tenant's operator (credentials file or environment), or set %s or %s", loc.URL(), EnvStorageConnectionString, EnvStateSAS)
 	}
+	over := opts.BlockWriteOver
+	if over <= 0 {
+		over = defaultBlockWriteOver
+	}
 	return &BlobState{
-		loc:   loc,
-		cont:  cont,
-		state: cont.NewBlockBlobClient(loc.Blob),
-		lock:  cont.NewBlockBlobClient(loc.Blob + ".lock"),
-		sas:   sasUsed,
+		blockOver: over,
+		loc:       loc,
+		cont:      cont,
+		state:     cont.NewBlockBlobClient(loc.Blob),
+		lock:      cont.NewBlockBlobClient(loc.Blob + ".lock"),
+		sas:       sasUsed,
 	}, nil
 }
 

@@ -1,7 +1,9 @@
 package azure
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -116,5 +118,42 @@ func TestBlobStateErrorsHideTheSAS(t *testing.T) {
 		if strings.Contains(err.Error(), "c2VjcmV0c2lnbmF0dXJl") {
 			t.Errorf("%s: the SAS reached the error: %v", name, err)
 		}
+	}
+}
+
+// TestChunksAreContentDefined: chunks rejoin to the input, stay within
+// their bounds, and a record changed in the middle changes only the chunks
+// around it.
+func TestChunksAreContentDefined(t *testing.T) {
+	var b strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&b, `{"address":"sp[c%05d]","type":"servicePrincipal","id":"%08x-0000"},`, i, i*2654435761)
+	}
+	data := []byte(b.String())
+	before := chunks(data)
+	if got := bytes.Join(before, nil); !bytes.Equal(got, data) {
+		t.Fatal("chunks do not rejoin to the input")
+	}
+	for i, c := range before[:len(before)-1] {
+		if len(c) < chunkMin || len(c) > chunkMax {
+			t.Fatalf("chunk %d has %d bytes, outside [%d, %d]", i, len(c), chunkMin, chunkMax)
+		}
+	}
+	changed := bytes.Replace(data, []byte(`"sp[c10000]","type":"servicePrincipal","id":"`), []byte(`"sp[c10000]","type":"servicePrincipal","id":"X`), 1)
+	ids := map[string]bool{}
+	for _, c := range before {
+		ids[blockID(c)] = true
+	}
+	fresh := 0
+	for _, c := range chunks(changed) {
+		if !ids[blockID(c)] {
+			fresh += len(c)
+		}
+	}
+	if len(before) < 20 || fresh > 3*chunkMax || fresh*10 > len(data) {
+		t.Fatalf("%d chunks; one changed record needs %d of %d bytes staged again", len(before), fresh, len(data))
+	}
+	if testing.Verbose() {
+		t.Logf("%d chunks; one changed record restages %d of %d bytes", len(before), fresh, len(data))
 	}
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,10 +19,25 @@ import (
 // These tests run the blob backend against a real Azurite (one per test,
 // on a free loopback port); internal/azurite installs it on first use.
 
-// TestBlob runs the blob backend's tests against one Azurite.
+// blobEnv is the Azurite the blob tests use and the size from which the
+// store writes block lists (1: always, 0: the default, 256 KiB).
+type blobEnv struct {
+	*azurite.Server
+	blocksOver int
+}
+
+// TestBlob runs the blob backend's tests against one Azurite, with whole
+// uploads and with block-list writes.
 func TestBlob(t *testing.T) {
 	srv := azurite.Start(t)
-	for name, test := range map[string]func(*testing.T, *azurite.Server){
+	for mode, over := range map[string]int{"upload": 0, "blocks": 1} {
+		t.Run(mode, func(t *testing.T) { testBlobAll(t, blobEnv{srv, over}) })
+	}
+}
+
+func testBlobAll(t *testing.T, srv blobEnv) {
+	for name, test := range map[string]func(*testing.T, blobEnv){
+		"LargeStateRoundTrips":                     testBlobLargeStateRoundTrips,
 		"RoundTripCreatesContainer":                testBlobRoundTripCreatesContainer,
 		"LockNamesHolderAndUnlockBreaksIt":         testBlobLockNamesHolderAndUnlockBreaksIt,
 		"WriteRacingAnotherWriterIsRefused":        testBlobWriteRacingAnotherWriterIsRefused,
@@ -36,10 +52,10 @@ func TestBlob(t *testing.T) {
 // blobTemp is a fresh blob state (a new container each time, created by
 // the first write) on an Azurite started for t. fresh=0 makes every write
 // renew the lease first, so a broken lease is noticed at the next write.
-func blobTemp(t *testing.T, srv *azurite.Server) (*blobBackend, *azure.BlobState) {
+func blobTemp(t *testing.T, srv blobEnv) (*blobBackend, *azure.BlobState) {
 	t.Helper()
 	u := srv.BlobURL("c"+strings.ReplaceAll(uuid.NewString(), "-", "")[:20], "team/galshare.state.json")
-	store, err := azure.NewBlobState(azure.BlobStateOptions{URL: u, LookupEnv: func(k string) (string, bool) {
+	store, err := azure.NewBlobState(azure.BlobStateOptions{URL: u, BlockWriteOver: srv.blocksOver, LookupEnv: func(k string) (string, bool) {
 		if k == azure.EnvStorageConnectionString {
 			return srv.ConnectionString(), true
 		}
@@ -63,7 +79,7 @@ func openBlob(t *testing.T, b Backend, op string) *Handle {
 	return h
 }
 
-func testBlobRoundTripCreatesContainer(t *testing.T, srv *azurite.Server) {
+func testBlobRoundTripCreatesContainer(t *testing.T, srv blobEnv) {
 	b, _ := blobTemp(t, srv)
 	ctx := t.Context()
 	s, err := ReadFrom(ctx, b)
@@ -92,7 +108,61 @@ func testBlobRoundTripCreatesContainer(t *testing.T, srv *azurite.Server) {
 	}
 }
 
-func testBlobLockNamesHolderAndUnlockBreaksIt(t *testing.T, srv *azurite.Server) {
+// testBlobLargeStateRoundTrips writes a state big enough for block-list
+// writes, changes records in its middle over several runs (one of them by
+// a second store, so the first one's block cache is stale) and reads back
+// exactly what was written.
+func testBlobLargeStateRoundTrips(t *testing.T, srv blobEnv) {
+	b, store := blobTemp(t, srv)
+	ctx := t.Context()
+	h := openBlob(t, b, "apply")
+	if err := h.Update(ctx, func(s *State) error {
+		for i := range 3000 {
+			if err := s.Put(appResource(fmt.Sprintf("app.r%05d", i))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	other, err := azure.NewBlobState(azure.BlobStateOptions{URL: store.String(), LookupEnv: func(k string) (string, bool) {
+		return srv.ConnectionString(), k == azure.EnvStorageConnectionString
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run, be := range []Backend{b, NewBlobBackend(other), b} {
+		h := openBlob(t, be, "apply")
+		for i := range 3 {
+			r := appResource(fmt.Sprintf("app.r%05d", 1000*i+run))
+			r.Attributes["run"] = fmt.Sprint(run)
+			if err := h.Update(ctx, put(r)); err != nil {
+				t.Fatalf("run %d: %v", run, err)
+			}
+		}
+		want, err := encode(h.State())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := store.Get(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("run %d: the blob (%d bytes) is not the state written (%d bytes)", run, len(got), len(want))
+		}
+	}
+	if _, err := ReadFrom(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testBlobLockNamesHolderAndUnlockBreaksIt(t *testing.T, srv blobEnv) {
 	b, _ := blobTemp(t, srv)
 	ctx := t.Context()
 	h := openBlob(t, b, "apply")
@@ -136,7 +206,7 @@ func testBlobLockNamesHolderAndUnlockBreaksIt(t *testing.T, srv *azurite.Server)
 // lets a second run write, and shows the first run's write is refused by
 // its ETag condition even when it skips its lease check, and the second
 // run's change is kept.
-func testBlobWriteRacingAnotherWriterIsRefused(t *testing.T, srv *azurite.Server) {
+func testBlobWriteRacingAnotherWriterIsRefused(t *testing.T, srv blobEnv) {
 	b, _ := blobTemp(t, srv)
 	ctx := t.Context()
 	a := openBlob(t, b, "apply")
@@ -171,7 +241,7 @@ func testBlobWriteRacingAnotherWriterIsRefused(t *testing.T, srv *azurite.Server
 	}
 }
 
-func testBlobCorruptAndFutureAreRefusedNotOverwritten(t *testing.T, srv *azurite.Server) {
+func testBlobCorruptAndFutureAreRefusedNotOverwritten(t *testing.T, srv blobEnv) {
 	for name, content := range map[string]string{
 		"corrupt": `{"version": 1, "lineage": `,
 		"future":  `{"version": 99, "lineage": "x", "serial": 1}`,
@@ -203,7 +273,7 @@ func testBlobCorruptAndFutureAreRefusedNotOverwritten(t *testing.T, srv *azurite
 	}
 }
 
-func testBlobVersionsAndRestore(t *testing.T, srv *azurite.Server) {
+func testBlobVersionsAndRestore(t *testing.T, srv blobEnv) {
 	b, _ := blobTemp(t, srv)
 	ctx := t.Context()
 	for i, addr := range []string{"app.a", "app.b", "app.c"} {
@@ -254,7 +324,7 @@ func testBlobVersionsAndRestore(t *testing.T, srv *azurite.Server) {
 
 // testBlobConcurrentRunsTakeTurns has several runs wait for one lease and
 // each add its resources: none is lost.
-func testBlobConcurrentRunsTakeTurns(t *testing.T, srv *azurite.Server) {
+func testBlobConcurrentRunsTakeTurns(t *testing.T, srv blobEnv) {
 	b, _ := blobTemp(t, srv)
 	ctx := context.Background()
 	const runs = 4
@@ -323,7 +393,7 @@ func BenchmarkBlobUpdate(b *testing.B) {
 				}); err != nil {
 					b.Fatal(err)
 				}
-				start := h.State().Serial
+				start, seeded := h.State().Serial, store.UploadedBytes()
 				b.ResetTimer()
 				var wg sync.WaitGroup
 				per := b.N/writers + 1
@@ -340,8 +410,10 @@ func BenchmarkBlobUpdate(b *testing.B) {
 				wg.Wait()
 				b.StopTimer()
 				data, _, _ := store.Get(ctx, "")
-				b.ReportMetric(float64(h.State().Serial-start)/float64(per*writers), "writes/update")
-				b.ReportMetric(float64(len(data))/1024, "KiB/write")
+				writes := h.State().Serial - start
+				b.ReportMetric(float64(writes)/float64(per*writers), "writes/update")
+				b.ReportMetric(float64(len(data))/1024, "state-KiB")
+				b.ReportMetric(float64(store.UploadedBytes()-seeded)/1024/float64(writes), "uploaded-KiB/write")
 			})
 		}
 	}
