@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/galshare/galshare/internal/azurite"
+	"github.com/galshare/galshare/pkg/azure"
 )
 
 // bench is one benchmark run: a work directory with the generated manifest and seed, the galshare binary and a
@@ -22,6 +25,10 @@ type bench struct {
 	sim    *simProcess
 	gs     galshare
 	w      *world
+	// stateArg is --state: the file, or the blob on the Azurite that
+	// stopAzurite ends (--state-backend azurite).
+	stateArg    string
+	stopAzurite func()
 }
 
 // newBench builds galshare (unless given), generates the fleet and starts `galshare sim serve` with the latency.
@@ -77,6 +84,24 @@ func newBench(ctx context.Context, c config, out io.Writer) (*bench, error) {
 		return nil, err
 	}
 	b.gs = galshare{bin: bin, dir: work, cloudFile: b.sim.cloudFile}
+	b.stateArg = "galshare.state.json"
+	if c.stateBackend == "azurite" {
+		az, err := azurite.Find()
+		if err != nil {
+			return nil, fmt.Errorf("--state-backend azurite: %w", err)
+		}
+		azDir := filepath.Join(b.dir, "azurite")
+		if err := os.MkdirAll(azDir, 0o700); err != nil {
+			return nil, err
+		}
+		srv, stop, err := azurite.Launch(az, azDir)
+		if err != nil {
+			return nil, err
+		}
+		b.stopAzurite = stop
+		b.stateArg = srv.BlobURL("galshare", "fleet.state.json")
+		b.gs.env = []string{azure.EnvStorageConnectionString + "=" + srv.ConnectionString()}
+	}
 	fmt.Fprintf(out, "fleet: %d consumers × %d grants, %d galleries, latency %s, parallelism %d, faults %q\n",
 		c.consumers, c.grants, c.galleries, c.latency, c.parallelism, b.faultSpec())
 	fmt.Fprintf(out, "fleet: world generated and simulator (pid %d) ready in %s; files in %s\n",
@@ -104,6 +129,10 @@ func (b *bench) writeManifest(change *Change) error {
 
 // close stops the simulator and removes a temporary work directory.
 func (b *bench) close() {
+	if b.stopAzurite != nil {
+		b.stopAzurite()
+		b.stopAzurite = nil
+	}
 	if b.sim != nil {
 		b.sim.stop()
 		b.sim = nil

@@ -27,6 +27,9 @@ type config struct {
 	keep        string
 	bin         string
 	simBin      string
+	// stateBackend is file (galshare.state.json) or azurite (a blob on
+	// an Azurite started for the run).
+	stateBackend string
 }
 
 func main() {
@@ -54,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.faults, "faults", "", "extra simulator faults, e.g. '429=0.05' (added to the latency)")
 	fs.StringVar(&c.keep, "keep", "", "work in this directory and keep it (default: a temporary directory, removed)")
 	fs.StringVar(&c.bin, "galshare", "", "galshare binary to drive (default: go build ./cmd/galshare)")
+	fs.StringVar(&c.stateBackend, "state-backend", "file", "where galshare keeps its state: file, or azurite (a blob on a local Azurite, installed on first use)")
 	fs.StringVar(&c.simBin, "sim-galshare", "", "galshare binary to run `sim serve` from (default: the one driven), to compare builds against the same simulator")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: go run ./bench/fleet [flags]\n\nMeasures galshare plan/apply on a generated fleet against `galshare sim serve`.")
@@ -70,6 +74,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if c.scale > 0 {
 		c.consumers, c.latency = c.scale, 0
+	}
+	if c.stateBackend != "file" && c.stateBackend != "azurite" {
+		fmt.Fprintln(stderr, "fleet: --state-backend is file or azurite")
+		return 2
 	}
 	if c.consumers < 0 || c.grants < 0 || c.galleries < 1 || c.parallelism < 1 {
 		fmt.Fprintln(stderr, "fleet: --consumers and --grants must be ≥ 0, --galleries and --parallelism ≥ 1")

@@ -65,7 +65,7 @@ func (b *bench) measure(ctx context.Context, name, kind string, min phaseMin, ok
 
 // common are the flags every galshare call of the benchmark gets.
 func (b *bench) common() []string {
-	return []string{"--state", "galshare.state.json", "--parallelism", strconv.Itoa(b.c.parallelism)}
+	return []string{"--state", b.stateArg, "--parallelism", strconv.Itoa(b.c.parallelism)}
 }
 
 // fleetRun measures first plan, first apply, no-op plan, apply after changing 10% of the consumers, and a final

@@ -25,6 +25,7 @@ type galshare struct {
 	bin       string
 	dir       string
 	cloudFile string
+	env       []string // extra environment (the blob state's connection string)
 }
 
 // run executes one galshare command. Exit codes in okCodes are success; any other is an error naming the log.
@@ -51,7 +52,7 @@ func (g galshare) run(ctx context.Context, phase string, okCodes []int, args ...
 	cmd := exec.CommandContext(ctx, self, append([]string{g.bin}, args...)...)
 	cmd.Dir = g.dir
 	cmd.Stdout, cmd.Stderr = outf, errf
-	cmd.Env = append(os.Environ(), "GALSHARE_CLOUD="+g.cloudFile, "NO_COLOR=1", spawnEnv+"="+resultPath)
+	cmd.Env = append(append(os.Environ(), "GALSHARE_CLOUD="+g.cloudFile, "NO_COLOR=1", spawnEnv+"="+resultPath), g.env...)
 	if err := cmd.Run(); err != nil {
 		return u, fmt.Errorf("%s: run galshare through the spawner: %w", phase, err)
 	}

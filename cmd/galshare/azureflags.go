@@ -24,13 +24,13 @@ const (
 type azureFlags struct {
 	cloudFile       string
 	credentialsFile string
-	statePath       string
+	state           stateFlag
 	forceState      bool
 	parallelism     int
 }
 
 func newAzureFlags() *azureFlags {
-	return &azureFlags{statePath: state.DefaultPath, parallelism: planner.DefaultParallelism}
+	return &azureFlags{state: stateFlag{value: state.DefaultPath}, parallelism: planner.DefaultParallelism}
 }
 
 func (f *azureFlags) register(cmd *cobra.Command) {
@@ -39,7 +39,7 @@ func (f *azureFlags) register(cmd *cobra.Command) {
 		"`FILE` with cloud endpoints and CA (e.g. the cloud.json galshare sim serve writes; env "+envCloud+"; default: Azure public cloud)")
 	fs.StringVar(&f.credentialsFile, "credentials", "",
 		"credentials `FILE` naming how to sign in to each tenant (env "+envCredentials+"; never the manifest)")
-	fs.StringVar(&f.statePath, "state", state.DefaultPath, "the state `FILE`")
+	f.state.register(fs)
 	fs.BoolVar(&f.forceState, "force-state", false, "use the state even though it was written for a manifest of another name")
 	fs.IntVar(&f.parallelism, "parallelism", planner.DefaultParallelism, "at most `N` requests to Azure on the wire at once (token requests included)")
 }
@@ -88,8 +88,13 @@ func (f *azureFlags) connector(a *app) (*azure.Connector, error) {
 // secret must never be delivered into: the state's files, and the --cloud
 // and --credentials files (flag or environment). Commands add their own
 // (--out, the plan file).
-func (f *azureFlags) ownFiles(a *app) []spec.OwnFile {
-	own := stateOwnFiles(f.statePath)
+//
+// m is the manifest (nil: none loaded), whose state.url may name the state.
+func (f *azureFlags) ownFiles(a *app, m *spec.Manifest) []spec.OwnFile {
+	var own []spec.OwnFile
+	if loc := f.state.location(m); !isStateURL(loc) {
+		own = stateOwnFiles(loc)
+	}
 	if p := firstNonEmpty(f.cloudFile, a.getenv(envCloud)); p != "" {
 		own = append(own, spec.OwnFile{What: "the --cloud file", Path: p})
 	}
@@ -134,7 +139,7 @@ func firstNonEmpty(xs ...string) string {
 // tenants galshare has no credentials for. The secret value stays in an
 // azure.Secret in memory. Call the returned func when done.
 func (f *azureFlags) refreshOptions(ctx context.Context, a *app, conn *azure.Connector, m *spec.Manifest) (planner.RefreshOptions, func()) {
-	opts := planner.RefreshOptions{Parallelism: f.parallelism, StatePath: f.statePath, ForceState: f.forceState}
+	opts := planner.RefreshOptions{Parallelism: f.parallelism, StatePath: f.state.location(m), ForceState: f.forceState}
 	manual := false
 	for _, c := range m.Consumers {
 		manual = manual || c.Access == spec.AccessManual

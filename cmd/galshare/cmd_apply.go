@@ -97,7 +97,15 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 	if destroy {
 		op = "destroy"
 	}
-	hd, err := state.Open(parent, az.statePath, state.LockOptions{Operation: op, Timeout: f.lockTimeout})
+	in, err := loadApplyInput(parent, a, az, arg, destroy)
+	if err != nil {
+		return err
+	}
+	be, err := az.backend(a, conn, in.stateManifest())
+	if err != nil {
+		return err
+	}
+	hd, err := state.OpenBackend(parent, be, state.LockOptions{Operation: op, Timeout: f.lockTimeout})
 	if err != nil {
 		return err
 	}
@@ -107,7 +115,7 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 		}
 	}()
 
-	plan, saved, err := loadOrMakePlan(parent, a, az, conn, hd, arg, destroy)
+	plan, saved, err := loadOrMakePlan(parent, a, az, conn, hd, in, destroy)
 	if err != nil {
 		return err
 	}
@@ -136,7 +144,7 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 
 	// No secret goes into a file galshare uses itself; checked before
 	// anything is written, and again by identity at delivery.
-	own := az.ownFiles(a)
+	own := az.ownFiles(a, in.stateManifest())
 	if saved {
 		own = append(own, spec.OwnFile{What: "the plan file being applied", Path: arg})
 	}
@@ -184,25 +192,57 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 	return withExitCode(rep.ExitCode(), nil)
 }
 
-// loadOrMakePlan reads a saved plan, or plans from a manifest against the
-// locked state. saved reports which.
-func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Connector, hd *state.Handle, arg string, destroy bool) (*planner.Plan, bool, error) {
+// applyInput is what apply was given: a saved plan, or a manifest to plan
+// from. Both are read before the state is opened, because the manifest
+// (state.url) says where the state is.
+type applyInput struct {
+	saved    *planner.Plan
+	manifest *spec.Manifest
+}
+
+// stateManifest is the manifest that names the state: the one given, or
+// the one a saved plan was made from (when it still loads; a stale one is
+// refused later by checkSavedPlan).
+func (in applyInput) stateManifest() *spec.Manifest { return in.manifest }
+
+// loadApplyInput reads arg: a saved plan (and, for its state.url, the
+// manifest it was made from) or a manifest.
+func loadApplyInput(ctx context.Context, a *app, az *azureFlags, arg string, destroy bool) (applyInput, error) {
 	if isPlanFile(arg) {
 		if destroy {
-			return nil, false, fmt.Errorf("%s is a saved plan; destroy takes a manifest (or apply a plan made with plan --destroy)", arg)
+			return applyInput{}, fmt.Errorf("%s is a saved plan; destroy takes a manifest (or apply a plan made with plan --destroy)", arg)
 		}
 		p, err := planner.ReadPlanFile(arg)
-		return p, true, err
+		if err != nil {
+			return applyInput{}, err
+		}
+		in := applyInput{saved: p}
+		if p.Manifest.Path != "" {
+			if m, diags, err := spec.Load(ctx, p.Manifest.Path); err == nil && !diags.HasErrors() {
+				in.manifest = m
+			}
+		}
+		return in, nil
 	}
 	m, diags, err := spec.Load(ctx, arg)
-	diags = append(diags, spec.CheckDeliveryTarget(arg, m, az.ownFiles(a))...)
+	diags = append(diags, spec.CheckDeliveryTarget(arg, m, az.ownFiles(a, m))...)
 	if err != nil || diags.HasErrors() {
 		writeDiagnosticsText(a.stderr, diags, a.stderrColor())
 		if err != nil && len(diags) == 0 {
-			return nil, false, err
+			return applyInput{}, err
 		}
-		return nil, false, withExitCode(exitFailure, nil)
+		return applyInput{}, withExitCode(exitFailure, nil)
 	}
+	return applyInput{manifest: m}, nil
+}
+
+// loadOrMakePlan returns the saved plan, or plans from the manifest
+// against the locked state. saved reports which.
+func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Connector, hd *state.Handle, in applyInput, destroy bool) (*planner.Plan, bool, error) {
+	if in.saved != nil {
+		return in.saved, true, nil
+	}
+	m := in.manifest
 	st := hd.State()
 	// The same refresh as plan: manual tenants are checked as the app
 	// itself when its secret has been delivered.

@@ -120,7 +120,7 @@ func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifest
 		targets = append(targets, addr)
 	}
 	m, diags, err := spec.Load(ctx, manifestPath)
-	own := az.ownFiles(a)
+	own := az.ownFiles(a, m)
 	if f.out != "" {
 		own = append(own, spec.OwnFile{What: "the --out plan file", Path: f.out})
 	}
@@ -132,7 +132,7 @@ func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifest
 		}
 		return withExitCode(exitFailure, nil)
 	}
-	st, err := state.Read(az.statePath)
+	st, err := az.readState(ctx, a, m)
 	if err != nil {
 		return err
 	}

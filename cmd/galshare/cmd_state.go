@@ -20,25 +20,37 @@ import (
 // newStateCmd groups the commands that inspect the state file and break a
 // stale lock. None of them talks to Azure.
 func newStateCmd(a *app) *cobra.Command {
-	var path string
+	sf := &stateFlags{state: stateFlag{value: state.DefaultPath}}
 	cmd := &cobra.Command{
 		Use:   "state",
-		Short: "Inspect the state file (list, show) and break a stale lock (unlock)",
-		Long: `The state file records what galshare created or adopted (ids, keyIds, hints,
+		Short: "Inspect the state (list, show, pull, versions), break a stale lock (unlock), restore or move it (restore, migrate)",
+		Long: `The state records what galshare created or adopted (ids, keyIds, hints,
 expiry dates; never a secret value) so that plans can tell galshare's objects
 from everyone else's and destroy deletes only what galshare made.
 
-list and show read the file without taking the lock, so they work while an
-apply runs. unlock breaks a lock left behind by a run that was killed.`,
+The state is a local file (--state PATH, default galshare.state.json) or a blob
+shared by every runner (the manifest's state.url, or --state URL; give the
+manifest with --manifest to use its state.url and its publisher tenant's
+sign-in).
+
+list, show, pull and versions read the state without taking the lock, so they
+work while an apply runs. unlock breaks a lock left behind by a run that was
+killed.`,
 		Example: `  galshare state list
   galshare state show 'sp[fabrikam]'
-  galshare state unlock 1b4e28ba-2fa1-11d2-883f-0016d3cca427`,
+  galshare state unlock 1b4e28ba-2fa1-11d2-883f-0016d3cca427
+  galshare state versions --manifest galshare.yaml
+  galshare state migrate --to https://contosostate.blob.core.windows.net/galshare/prod.state.json`,
 	}
-	cmd.PersistentFlags().StringVar(&path, "state", state.DefaultPath, "the state `FILE`")
+	sf.register(cmd.PersistentFlags())
 	cmd.AddCommand(
-		newStateListCmd(a, &path),
-		newStateShowCmd(a, &path),
-		newStateUnlockCmd(a, &path),
+		newStateListCmd(a, sf),
+		newStateShowCmd(a, sf),
+		newStateUnlockCmd(a, sf),
+		newStatePullCmd(a, sf),
+		newStateVersionsCmd(a, sf),
+		newStateRestoreCmd(a, sf),
+		newStateMigrateCmd(a, sf),
 	)
 	return cmd
 }
@@ -63,7 +75,7 @@ type stateListItem struct {
 	Origin  state.Origin `json:"origin"`
 }
 
-func newStateListCmd(a *app, path *string) *cobra.Command {
+func newStateListCmd(a *app, sf *stateFlags) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list [--json]",
@@ -75,19 +87,28 @@ whose outcome is unknown go to stderr.`,
   galshare state list --state prod.state.json --json | jq -r '.resources[].address'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := state.Read(*path)
+			be, err := sf.backend(cmd.Context(), a)
 			if err != nil {
 				return err
 			}
-			lock, lockErr := state.ReadLock(*path)
+			path := be.String()
+			s, err := state.ReadFrom(cmd.Context(), be)
+			if err != nil {
+				return err
+			}
+			lock, lockErr := be.ReadLock(cmd.Context())
 			if lockErr != nil {
 				a.log.Warn("cannot read the state lock", "error", lockErr)
 			}
 			if asJSON {
-				return writeStateListJSON(a.stdout, *path, s, lock)
+				return writeStateListJSON(a.stdout, path, s, lock)
 			}
 			if !s.Exists() {
-				termtext.Fprintf(a.stderr, "No state file at %s: galshare has not recorded anything yet.\n", *path)
+				what := "state file"
+				if isStateURL(path) {
+					what = "state"
+				}
+				termtext.Fprintf(a.stderr, "No %s at %s: galshare has not recorded anything yet.\n", what, path)
 				return nil
 			}
 			for _, addr := range s.Addresses() {
@@ -136,7 +157,7 @@ type stateShowJSON struct {
 	InFlight []state.JournalEntry `json:"inFlight"`
 }
 
-func newStateShowCmd(a *app, path *string) *cobra.Command {
+func newStateShowCmd(a *app, sf *stateFlags) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show [--json] ADDRESS",
@@ -150,7 +171,11 @@ Quote addresses in the shell: they contain brackets.`,
   galshare state show --json 'sp[fabrikam]'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := state.Read(*path)
+			be, err := sf.backend(cmd.Context(), a)
+			if err != nil {
+				return err
+			}
+			s, err := state.ReadFrom(cmd.Context(), be)
 			if err != nil {
 				return err
 			}
@@ -158,7 +183,7 @@ Quote addresses in the shell: they contain brackets.`,
 			r, ok := s.Get(addr)
 			inFlight := s.OpenJournal(addr)
 			if !ok && len(inFlight) == 0 {
-				return stateNotFound(*path, s, addr)
+				return stateNotFound(be.String(), s, addr)
 			}
 			if asJSON {
 				if inFlight == nil {
@@ -229,11 +254,12 @@ func writeStateShowText(w io.Writer, addr string, r state.Resource, found bool, 
 	}
 }
 
-func newStateUnlockCmd(a *app, path *string) *cobra.Command {
+func newStateUnlockCmd(a *app, sf *stateFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "unlock LOCK_ID",
 		Short: "Break the state lock left behind by a run that no longer runs",
-		Long: `unlock removes the state lock, but only if LOCK_ID names the current lock, so an
+		Long: `unlock removes the state lock (for a blob state: breaks the lease on the lock
+blob), but only if LOCK_ID names the current lock, so an
 old or mistyped id never breaks a lock another run has just taken. The id is in
 the "state is locked" error and in 'galshare state list'.
 
@@ -243,19 +269,25 @@ writing one state can leave duplicated or orphaned objects in Azure.`,
   galshare state unlock --state prod.state.json 1b4e28ba-2fa1-11d2-883f-0016d3cca427`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			info, _ := state.ReadLock(*path)
-			if err := state.Unlock(*path, args[0]); err != nil {
+			ctx := cmd.Context()
+			be, err := sf.backend(ctx, a)
+			if err != nil {
+				return err
+			}
+			path := be.String()
+			info, _ := be.ReadLock(ctx)
+			if err := be.Unlock(ctx, args[0]); err != nil {
 				if errors.Is(err, state.ErrNotLocked) {
-					return fmt.Errorf("%s is not locked; nothing to do", *path)
+					return fmt.Errorf("%s is not locked; nothing to do", path)
 				}
 				return err
 			}
-			a.log.Info("state lock removed", "path", *path, "id", args[0])
+			a.log.Info("state lock removed", "path", path, "id", args[0])
 			if info != nil {
 				termtext.Fprintf(a.stdout, "Removed lock %s on %s (held by %s, operation %q, since %s).\n",
-					info.ID, *path, info.Who, info.Operation, info.Created.UTC().Format(time.RFC3339))
+					info.ID, path, info.Who, info.Operation, info.Created.UTC().Format(time.RFC3339))
 			} else {
-				termtext.Fprintf(a.stdout, "Removed lock %s on %s.\n", args[0], *path)
+				termtext.Fprintf(a.stdout, "Removed lock %s on %s.\n", args[0], path)
 			}
 			return nil
 		},

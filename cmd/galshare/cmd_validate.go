@@ -35,7 +35,7 @@ Exit code 0 when every manifest is valid (warnings allowed), 1 otherwise.`,
 				if ctxErr := ctx.Err(); ctxErr != nil {
 					return ctxErr
 				}
-				if own := spec.CheckDeliveryTarget(path, m, stateOwnFiles(statePath)); own.HasErrors() {
+				if own := spec.CheckDeliveryTarget(path, m, validateOwnFiles(statePath, m)); own.HasErrors() {
 					diags, err = append(diags, own...), spec.ErrInvalid
 				}
 				all = append(all, diags...)
@@ -133,4 +133,18 @@ func writeDiagnosticsJSON(w io.Writer, ds spec.Diagnostics) error {
 		return fmt.Errorf("writing diagnostics: %w", err)
 	}
 	return nil
+}
+
+// validateOwnFiles are the state's files validate compares deliverTo with:
+// --state when given as a path, else the manifest's state.url when that is a
+// path, else the default file. A blob state has no local files.
+func validateOwnFiles(flag string, m *spec.Manifest) []spec.OwnFile {
+	loc := flag
+	if flag == state.DefaultPath && m != nil && m.State.URL != "" {
+		loc = m.State.URL
+	}
+	if isStateURL(loc) {
+		return nil
+	}
+	return stateOwnFiles(loc)
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/planner"
 	"github.com/galshare/galshare/pkg/spec"
-	"github.com/galshare/galshare/pkg/state"
 )
 
 // planForVerify makes the plan `galshare plan` would make now (read-only,
@@ -14,7 +13,7 @@ import (
 // apply" where apply has something to do. Nil when no plan can be made
 // (the reason is logged): verify's fixes then stay generic.
 func planForVerify(ctx context.Context, a *app, az *azureFlags, conn *azure.Connector, m *spec.Manifest) *planner.Plan {
-	st, err := state.Read(az.statePath)
+	st, err := az.readState(ctx, a, m)
 	if err != nil {
 		a.log.Debug("verify: no plan to follow", "reason", err)
 		return nil

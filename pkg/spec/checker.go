@@ -88,6 +88,7 @@ func (c *checker) run() {
 	c.checkPublisher(obj(c.root["publisher"]), "publisher")
 	c.checkConsumers(list(c.root["consumers"]), "consumers")
 	c.checkSubscriptions()
+	c.checkState(obj(c.root["state"]), "state")
 }
 
 func (c *checker) checkVersion() {

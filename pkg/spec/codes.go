@@ -28,6 +28,7 @@ const (
 	CodeSubscription    = "subscription"       // a subscription used in two tenants
 	CodeDuration        = "duration"           // malformed or inconsistent duration
 	CodeDelivery        = "delivery"           // invalid deliverTo
+	CodeStateURL        = "state-url"          // state.url is not a blob URL
 	CodeRedirectURI     = "redirect-uri"       // invalid redirect URI
 	CodeSignInAudience  = "sign-in-audience"   // not a multi-tenant audience
 	CodeAccess          = "access"             // access is not managed|manual

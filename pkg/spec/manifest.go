@@ -14,6 +14,9 @@ type Manifest struct {
 	Publisher Publisher
 	// Consumers are tenants 2…N that get access to the galleries.
 	Consumers []Consumer
+	// State is where the state is shared by every runner (state.url); the
+	// zero value means the local file (--state or galshare.state.json).
+	State StateConfig
 
 	// Path is the absolute path the manifest was read from ("" when parsed
 	// from memory with a bare name).
@@ -24,6 +27,15 @@ type Manifest struct {
 	// Positions maps field paths such as "consumers[0].grants[1].scope" to
 	// where they were written, so later stages can point at a manifest line.
 	Positions Positions
+}
+
+// StateConfig is the manifest's `state:` key. The manifest is in VCS, so
+// every runner finds the same state there.
+type StateConfig struct {
+	// URL is the state blob: https://ACCOUNT.blob.core.windows.net/CONTAINER/PATH.json,
+	// or path-style http on loopback for an emulator. Credentials are
+	// never here (see README "State").
+	URL string
 }
 
 // Publisher is the tenant that owns the app registration and the galleries.

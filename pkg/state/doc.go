@@ -15,6 +15,11 @@
 // written by a newer galshare are refused with a clear error and never
 // overwritten.
 //
+// Storage is behind Backend (backend.go): the local file is one
+// implementation (backend_file.go), a blob with a lease lock, ETag-checked
+// writes and snapshots another (backend_blob.go over a BlobStore that
+// pkg/azure implements). This package never talks to Azure itself.
+//
 // This package belongs to the galshare command. It makes no API-compatibility
 // promise for importers outside this module.
 package state

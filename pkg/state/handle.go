@@ -24,18 +24,19 @@ var ErrModified = errors.New("state file was changed by something else while thi
 // galshare refuses to read, so nothing is written.
 var ErrSerialExhausted = errors.New("the state serial is at its maximum and cannot be incremented")
 
-// Handle is an open, locked state file. Update may be called from many
+// Handle is an open, locked state. Update may be called from many
 // goroutines at once (the executor records each action as it lands):
-// concurrent changes are written together in one atomic write, and each
-// Update returns only once its change is on disk.
+// concurrent changes are written together in one write, and each Update
+// returns only once its change is stored.
 type Handle struct {
-	path string
-	lock LockInfo
-	now  func() time.Time
+	be    Backend
+	lease Lease
+	lock  LockInfo
+	now   func() time.Time
 
 	mu   sync.Mutex
-	cur  *State      // state as last written (or loaded), serial included
-	disk fs.FileInfo // the file as last written or loaded; nil if none
+	cur  *State // state as last written (or loaded), serial included
+	disk Tag    // the stored version as last written or loaded; nil if none
 	// queue holds the updates waiting for the leader, the one Update call
 	// that applies and writes batches (handle_batch.go); leading says one
 	// is at work.
@@ -49,59 +50,77 @@ type Handle struct {
 	enc encoder
 }
 
-// Open locks the state at path and loads it. A missing file is an empty
-// state that gets a fresh lineage on its first write. A file that cannot be
-// loaded is refused and the lock released, so it is never overwritten.
-// When the lock is held, Open waits up to opts.Timeout and then returns a
-// *LockedError naming the holder.
+// Open locks the state file at path and loads it: OpenBackend on
+// FileBackend(path).
 func Open(ctx context.Context, path string, opts LockOptions) (*Handle, error) {
 	return open(ctx, path, opts, time.Now)
 }
 
 func open(ctx context.Context, path string, opts LockOptions, now func() time.Time) (*Handle, error) {
-	path = resolve(path)
-	info, err := acquire(ctx, path, opts, now)
-	if err != nil {
+	h := &Handle{now: now}
+	be := &fileBackend{path: resolve(path), now: now, hooks: &h.hooks}
+	return h, h.open(ctx, be, opts)
+}
+
+// OpenBackend locks the state in be and loads it. A missing state is an
+// empty one that gets a fresh lineage on its first write. A state that
+// cannot be loaded is refused and the lock released, so it is never
+// overwritten. When the lock is held, OpenBackend waits up to opts.Timeout
+// and then returns a *LockedError naming the holder.
+func OpenBackend(ctx context.Context, be Backend, opts LockOptions) (*Handle, error) {
+	h := &Handle{now: time.Now}
+	if err := h.open(ctx, be, opts); err != nil {
 		return nil, err
 	}
-	h := &Handle{path: path, lock: info, now: now}
-	s, disk, err := load(path)
-	if err != nil {
-		if rerr := release(path, info.ID); rerr != nil {
-			err = errors.Join(err, rerr)
-		}
-		return nil, err
-	}
-	h.cur, h.disk = s, disk
-	removeLeftovers(path, now())
 	return h, nil
 }
 
-// Read loads the state at path without locking, for plan and show. A
+func (h *Handle) open(ctx context.Context, be Backend, opts LockOptions) error {
+	h.be = be
+	info := newLockInfo(opts, h.now())
+	lease, err := be.Lock(ctx, info, opts.Timeout)
+	if err != nil {
+		return err
+	}
+	h.lease, h.lock = lease, info
+	s, tag, err := load(ctx, be)
+	if err != nil {
+		if rerr := lease.Release(context.WithoutCancel(ctx)); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return err
+	}
+	h.cur, h.disk = s, tag
+	return nil
+}
+
+// Read loads the state file at path without locking, for plan and show. A
 // missing file is an empty state with no lineage and Exists()==false.
 func Read(path string) (*State, error) {
-	s, _, err := load(resolve(path))
+	s, _, err := load(context.Background(), FileBackend(path))
 	return s, err
 }
 
-// load reads and decodes path, returning its file info for change checks.
-func load(path string) (*State, fs.FileInfo, error) {
-	data, err := readFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+// ReadFrom is Read for any backend.
+func ReadFrom(ctx context.Context, be Backend) (*State, error) {
+	s, _, err := load(ctx, be)
+	return s, err
+}
+
+// load reads and decodes be's state, returning its tag for change checks.
+func load(ctx context.Context, be Backend) (*State, Tag, error) {
+	data, tag, err := be.Read(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if data == nil && tag == nil {
 		return &State{Version: CurrentVersion}, nil, nil
 	}
+	s, err := decode(be.String(), data)
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := decode(path, data)
-	if err != nil {
-		return nil, nil, err
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading state %s: %w", path, err)
-	}
-	return s, fi, nil
+	return s, tag, nil
 }
 
 // resolve follows a symlinked state path (even a dangling one, before the
@@ -125,8 +144,9 @@ func resolve(path string) string {
 	return path
 }
 
-// Path is the state file this handle writes (symlinks resolved).
-func (h *Handle) Path() string { return h.path }
+// Path is the state this handle writes: the file (symlinks resolved) or
+// the blob URL.
+func (h *Handle) Path() string { return h.be.String() }
 
 // Lock returns the lock this handle holds.
 func (h *Handle) Lock() LockInfo { return h.lock }
@@ -189,55 +209,20 @@ func (h *Handle) Update(ctx context.Context, fn func(*State) error) error {
 	}
 }
 
-// write puts snap on disk after checking the lock is still ours and the
-// file is as we left it. written reports whether the file now holds snap.
-func (h *Handle) write(snap *State, prevDisk fs.FileInfo) (fs.FileInfo, bool, error) {
-	if err := checkHeld(h.path, h.lock.ID); err != nil {
-		return nil, false, fmt.Errorf("saving state %s: %w", h.path, err)
-	}
-	if err := unchanged(h.path, prevDisk); err != nil {
-		return nil, false, err
-	}
+// write stores snap through the lease, conditional on the stored version
+// still being prev. written reports whether the backend now holds snap.
+func (h *Handle) write(snap *State, prev Tag) (Tag, bool, error) {
 	enc := h.enc.encode
 	if h.hooks.encode != nil {
 		enc = h.hooks.encode
 	}
 	data, err := enc(snap)
 	if err != nil {
-		return nil, false, fmt.Errorf("saving state %s: %w", h.path, err)
+		return nil, false, fmt.Errorf("saving state %s: %w", h.be.String(), err)
 	}
-	if prevDisk != nil {
-		if err := backup(h.path); err != nil {
-			return nil, false, fmt.Errorf("saving state %s: %w", h.path, err)
-		}
-	}
-	renamed, werr := atomicWrite(h.path, data, h.hooks)
-	if !renamed {
-		return nil, false, fmt.Errorf("saving state: %w", werr)
-	}
-	fi, err := os.Stat(h.path)
-	if err != nil {
-		return nil, true, errors.Join(werr, fmt.Errorf("saving state %s: %w", h.path, err))
-	}
-	return fi, true, werr
-}
-
-// unchanged returns ErrModified if path is not the file last seen.
-func unchanged(path string, prev fs.FileInfo) error {
-	fi, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && prev == nil:
-		return nil
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("saving state %s: %w (the file was deleted)", path, ErrModified)
-	case err != nil:
-		return fmt.Errorf("saving state %s: %w", path, err)
-	case prev == nil:
-		return fmt.Errorf("saving state %s: %w (a file appeared where there was none)", path, ErrModified)
-	case !os.SameFile(prev, fi) || prev.Size() != fi.Size() || !prev.ModTime().Equal(fi.ModTime()):
-		return fmt.Errorf("saving state %s: %w; it was left as it is — compare it with %s and re-run plan", path, ErrModified, path+backupSuffix)
-	}
-	return nil
+	// A write is not abandoned on cancellation (see Update).
+	tag, err := h.lease.Write(context.Background(), data, prev)
+	return tag, tag != nil, err
 }
 
 // stamp fills bookkeeping fields of next's resources relative to base. It
@@ -295,5 +280,5 @@ func (h *Handle) Close() error {
 	h.closed = true
 	h.mu.Unlock()
 	h.inflight.Wait()
-	return release(h.path, h.lock.ID)
+	return h.lease.Release(context.Background())
 }

@@ -2,7 +2,6 @@ package state
 
 import (
 	"fmt"
-	"io/fs"
 	"math"
 
 	"github.com/google/uuid"
@@ -46,14 +45,14 @@ func (h *Handle) lead() {
 	next, results := h.applyBatch(base, batch)
 	var (
 		snap    *State
-		disk    fs.FileInfo
+		disk    Tag
 		written bool
 		werr    error
 	)
 	switch {
 	case next != nil && base.Serial == math.MaxInt64:
 		werr = fmt.Errorf("%s: %w (serial %d); galshare will not write a serial it could not read back: "+
-			"set \"serial\" in that file to a smaller value (saved plans become stale)", h.path, ErrSerialExhausted, base.Serial)
+			"set \"serial\" in that file to a smaller value (saved plans become stale)", h.Path(), ErrSerialExhausted, base.Serial)
 	case next != nil:
 		cp := *next
 		snap = &cp

@@ -40,7 +40,7 @@ func (e *LoadError) Error() string {
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Msg)
-	fmt.Fprintf(&b, " (galshare has not changed the file; fix it, or restore the previous copy from %s)", e.Path+backupSuffix)
+	fmt.Fprintf(&b, " (galshare has not changed the file; fix it, or %s)", restoreHint(e.Path))
 	return b.String()
 }
 

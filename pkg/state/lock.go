@@ -143,36 +143,36 @@ func newLockInfo(opts LockOptions, now time.Time) LockInfo {
 	return LockInfo{ID: uuid.NewString(), Who: who, Host: host, PID: os.Getpid(), Operation: op, Created: now.UTC()}
 }
 
-// acquire takes the lock, polling until opts.Timeout or ctx ends.
-func acquire(ctx context.Context, path string, opts LockOptions, now func() time.Time) (LockInfo, error) {
+// acquire takes the lock file recording info, polling until timeout or ctx
+// ends.
+func acquire(ctx context.Context, path string, info LockInfo, timeout time.Duration, now func() time.Time) error {
 	start := now()
-	info := newLockInfo(opts, start)
 	data, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
-		return LockInfo{}, fmt.Errorf("encoding lock: %w", err)
+		return fmt.Errorf("encoding lock: %w", err)
 	}
 	data = append(data, '\n')
 	wait := lockPollMin
 	for {
 		err := tryLock(lockPath(path), data)
 		if err == nil {
-			return info, nil
+			return nil
 		}
 		if errors.Is(err, fs.ErrNotExist) {
-			return LockInfo{}, fmt.Errorf("locking state %s: directory %s does not exist: %w", path, filepath.Dir(path), err)
+			return fmt.Errorf("locking state %s: directory %s does not exist: %w", path, filepath.Dir(path), err)
 		}
 		if !errors.Is(err, fs.ErrExist) {
-			return LockInfo{}, fmt.Errorf("locking state %s: %w", path, err)
+			return fmt.Errorf("locking state %s: %w", path, err)
 		}
 		waited := now().Sub(start)
-		if waited >= opts.Timeout {
-			return LockInfo{}, lockedError(path, waited, nil, now())
+		if waited >= timeout {
+			return lockedError(path, waited, nil, now())
 		}
-		t := time.NewTimer(min(wait, opts.Timeout-waited))
+		t := time.NewTimer(min(wait, timeout-waited))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return LockInfo{}, lockedError(path, now().Sub(start), ctx.Err(), now())
+			return lockedError(path, now().Sub(start), ctx.Err(), now())
 		case <-t.C:
 		}
 		wait = min(2*wait, lockPollMax)
