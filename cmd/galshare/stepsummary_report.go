@@ -39,18 +39,19 @@ func renderApplyMarkdown(w io.Writer, op string, p *planner.Plan, rep *executor.
 	}
 	s := rep.Summary
 	d.line(fmt.Sprintf("**%s %s** in %s.", verb, applyOutcome(s), round(s.DurationMS)), "")
-	d.line("| succeeded | failed | blocked | skipped | not started | cancelled |",
-		"|---:|---:|---:|---:|---:|---:|",
-		fmt.Sprintf("| %d | %d | %d | %d | %d | %d |", s.Succeeded, s.Failed, s.Blocked, s.Skipped, s.NotStarted, s.Cancelled), "")
+	d.line("| added | changed | destroyed | adopted | ready | failed | blocked | skipped | not started | cancelled |",
+		"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+		fmt.Sprintf("| %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |", s.Added, s.Changed, s.Destroyed, s.Adopted, s.Waited,
+			s.Failed, s.Blocked, s.Skipped, s.NotStarted, s.Cancelled), "")
 	if s.Stopped {
 		d.line("The run was interrupted. State is saved; run apply again to continue.", "")
 	}
 
-	if deliveries := deliveredSecrets(p, rep); len(deliveries) > 0 {
+	if len(s.Delivered) > 0 {
 		d.line("#### Client secrets delivered", "",
 			"Each new secret value was written only to its target; it is in no log, plan or state.", "")
-		for _, dl := range deliveries {
-			d.line("- " + mdCode(dl.address) + " → " + mdCode(dl.target))
+		for _, dl := range s.Delivered {
+			d.line("- " + mdCode(dl.Address) + " → " + mdCode(dl.Target))
 		}
 		d.line("")
 	}
@@ -116,41 +117,9 @@ func applyOutcome(s executor.Summary) string {
 	case s.Failed > 0:
 		return "finished with errors"
 	case len(s.BlockedActions) > 0:
-		return "stopped at actions that need a human"
+		return "stopped at blocked actions"
 	}
 	return "complete"
-}
-
-// delivery is one client secret apply created and delivered.
-type delivery struct{ address, target string }
-
-// deliveredSecrets lists the passwords apply created or rotated, with their
-// delivery target, in plan order. A password change that succeeded was
-// delivered: apply removes a new password whose delivery failed and fails
-// the action.
-func deliveredSecrets(p *planner.Plan, rep *executor.Report) []delivery {
-	ok := make(map[string]bool, len(rep.Results))
-	for _, r := range rep.Results {
-		if r.Status == executor.StatusSucceeded {
-			ok[r.Address] = true
-		}
-	}
-	var out []delivery
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if c.Password == nil || (c.Action != planner.Create && c.Action != planner.Replace) || c.Adopt {
-			continue
-		}
-		if !ok[c.Address.String()] {
-			continue
-		}
-		target := c.Password.DeliverTo.Kind
-		if c.Password.DeliverTo.Path != "" {
-			target += ":" + c.Password.DeliverTo.Path
-		}
-		out = append(out, delivery{address: c.Address.String(), target: target})
-	}
-	return out
 }
 
 // namedList shows up to max names as code, then how many more there are.

@@ -87,7 +87,8 @@ func TestRenderApplyMarkdown(t *testing.T) {
 			{Address: p.Changes[1].Address.String(), Status: executor.StatusFailed},
 		},
 		Summary: executor.Summary{
-			Succeeded: 1, Failed: 1, Skipped: 25, DurationMS: 1500,
+			Succeeded: 1, Added: 1, Failed: 1, Skipped: 25, DurationMS: 1500,
+			Delivered: []executor.Delivered{{Address: "app.myGalleryApp.secret[primary]", Target: "file:/ci/secrets/app.json"}},
 			Failures: []executor.Failure{{
 				Address: "sp[fabrikam]", Tenant: "22222222-2222-2222-2222-222222222222",
 				Error:   "tenant 2222: create sp: 403 Authorization_RequestDenied\n```\nnot a fence",
@@ -104,7 +105,7 @@ func TestRenderApplyMarkdown(t *testing.T) {
 	for _, want := range []string{
 		"### galshare apply for `contoso`\n",
 		"**Apply finished with errors** in 1.5s.\n",
-		"| 1 | 1 | 0 | 25 | 0 | 0 |\n",
+		"| 1 | 0 | 0 | 0 | 0 | 1 | 0 | 25 | 0 | 0 |\n",
 		"- `app.myGalleryApp.secret[primary]` → `file:/ci/secrets/app.json`\n",
 		"- `sp[fabrikam]` (tenant `22222222-2222-2222-2222-222222222222`)\n",
 		// The error's own ``` cannot end the block: the fence is longer.

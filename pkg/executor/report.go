@@ -200,15 +200,7 @@ func (s *Summary) countSucceeded(c *planner.Change) {
 		s.Waited++
 	}
 	if c.Password != nil && (c.Action == planner.Create || c.Action == planner.Replace) {
-		s.Delivered = append(s.Delivered, Delivered{Address: c.Address.String(), Target: deliveryTarget(c.Password.DeliverTo)})
+		s.Delivered = append(s.Delivered, Delivered{Address: c.Address.String(), Target: c.Password.DeliverTo.String()})
 	}
 }
 
-// deliveryTarget is the deliverTo a password went to, as the manifest
-// writes it (e.g. "file:/abs/path").
-func deliveryTarget(d planner.Delivery) string {
-	if d.Path == "" {
-		return d.Kind
-	}
-	return d.Kind + ":" + d.Path
-}
