@@ -203,4 +203,3 @@ func (s *Summary) countSucceeded(c *planner.Change) {
 		s.Delivered = append(s.Delivered, Delivered{Address: c.Address.String(), Target: c.Password.DeliverTo.String()})
 	}
 }
-
