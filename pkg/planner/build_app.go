@@ -180,6 +180,11 @@ func (b *builder) driftReason(addr Address, inState bool, rec state.Resource, fi
 		v != b.m.Publisher.App.DisplayName {
 		return "manifest changed: " + joinFields(fields)
 	}
+	// State records the manifest's hash at the last apply: only when the
+	// manifest is the same is a difference surely made outside galshare.
+	if b.st != nil && b.st.Manifest.SHA256 != "" && b.m.SHA256 != "" && b.st.Manifest.SHA256 != b.m.SHA256 {
+		return "differs from manifest (edited since the last apply): " + joinFields(fields)
+	}
 	return "changed outside galshare: " + joinFields(fields)
 }
 

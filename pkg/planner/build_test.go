@@ -640,3 +640,34 @@ func TestBuildDuplicateGrant(t *testing.T) {
 		t.Fatalf("err = %v; want a duplicate error", err)
 	}
 }
+
+// TestDriftReasonAfterManifestEdit: a field that differs after the manifest
+// was edited since the last apply is not blamed on someone outside
+// galshare; with the same manifest it is.
+func TestDriftReasonAfterManifestEdit(t *testing.T) {
+	for _, tt := range []struct {
+		name, stateSHA, want string
+	}{
+		{"same manifest", "", "changed outside galshare: redirectUris"},
+		{"edited manifest", "0000000000000000000000000000000000000000000000000000000000000000", "differs from manifest (edited since the last apply): redirectUris"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := quickstart()
+			m.SHA256 = "1111111111111111111111111111111111111111111111111111111111111111"
+			st := convergedState()
+			st.Manifest.SHA256 = tt.stateSHA
+			if tt.stateSHA == "" {
+				st.Manifest.SHA256 = m.SHA256
+			}
+			s := convergedWorld()
+			s.App.App.RedirectURIs = []string{"https://other.example.com"}
+			p, err := Build(m, s, st, Options{Now: testNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := mustChange(p, "app.myGalleryApp"); c.Reason != tt.want {
+				t.Errorf("reason %q, want %q", c.Reason, tt.want)
+			}
+		})
+	}
+}
