@@ -121,7 +121,9 @@ func VerifyRederived(file, derived *Plan) error {
 		derivedBy[d.Address] = true
 		f, ok := fileBy[d.Address]
 		if !ok {
-			ms = append(ms, Mismatch{Address: d.Address.String(), Derived: d.Action.String(), Stale: d.Fingerprint != ""})
+			// Which addresses a plan has follows from the manifest, the
+			// state and the options, all bound above: not from Azure.
+			ms = append(ms, Mismatch{Address: d.Address.String(), Derived: d.Action.String()})
 			continue
 		}
 		ms = append(ms, diffChange(f, d)...)
