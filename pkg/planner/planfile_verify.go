@@ -29,7 +29,8 @@ type Mismatch struct {
 	// plan model has no field for one.
 	File, Derived string
 	// Stale is set when the difference comes from Azure: the live object's
-	// fingerprint, or a tenant's readability, changed since the plan.
+	// fingerprint, a tenant's readability, whether a change is blocked or a
+	// wait's status changed since the plan.
 	Stale bool
 }
 
@@ -84,7 +85,7 @@ func (e *MismatchError) Error() string {
 	if e.Stale() {
 		b.WriteString("the saved plan is stale: Azure changed since the plan was made, so it no longer matches what apply would do")
 	} else {
-		b.WriteString("the plan file was edited or is corrupt: it differs from the plan its manifest, the state and Azure give (the objects it read are unchanged)")
+		b.WriteString("the plan file was edited or is corrupt: it differs from the plan its manifest, the state and Azure give (the objects it fingerprinted are unchanged)")
 	}
 	for i, m := range e.Mismatches {
 		if i == maxMismatchLines {
@@ -152,9 +153,13 @@ func diffChange(f, d *Change) []Mismatch {
 		w.Action, w.Reason, w.Before, w.After, w.Fingerprint = f.Action, f.Reason, f.Before, f.After, f.Fingerprint
 		d = &w
 	}
+	// Whether a change is blocked (a right, a consent, an unreadable
+	// tenant) and a wait's status come from what refresh read, like a
+	// fingerprint: a change of action there is Azure's, not the file's.
+	fromAzure := f.Action != d.Action && (f.Action == Blocked || d.Action == Blocked || f.Type == TypeWait)
 	var ms []Mismatch
 	diffJSON(toTree(f), toTree(d), "", func(path, fv, dv string) {
-		ms = append(ms, Mismatch{Address: addr, Field: path, File: fv, Derived: dv})
+		ms = append(ms, Mismatch{Address: addr, Field: path, File: fv, Derived: dv, Stale: fromAzure})
 	})
 	return ms
 }

@@ -138,8 +138,18 @@ func TestVerifyRederivedWaits(t *testing.T) {
 	if err := VerifyRederived(progressed, pWait); err != nil {
 		t.Errorf("a wait whose progress moved is refused: %v", err)
 	}
-	if err := VerifyRederived(fileCopy(t, pReady), pWait); err == nil {
-		t.Error("a plan file without a wait still needed is accepted")
+	var me *MismatchError
+	if err := VerifyRederived(fileCopy(t, pReady), pWait); !errors.As(err, &me) || !me.Stale() {
+		t.Errorf("a plan file without a wait still needed: %v, want refused as stale", err)
+	}
+	failed := emptyWorld()
+	v := *replicatingVersion()
+	v.ProvisioningState = "Failed"
+	failed.Versions[VersionKey(galleryID, "ubuntu-2204", "1.0.0")] = VersionObs{Obs: Obs{Status: Found}, Version: &v}
+	if pFailed := build(failed); pFailed.Change(addr).Action != Blocked {
+		t.Errorf("fixture: a failed version gives %s", pFailed.Change(addr).Action)
+	} else if err := VerifyRederived(fileCopy(t, pWait), pFailed); !errors.As(err, &me) || !me.Stale() {
+		t.Errorf("a wait for a version that failed since: %v, want refused as stale", err)
 	}
 	edited := fileCopy(t, pWait)
 	edited.Change(addr).Wait.Version = "9.9.9"
