@@ -1,8 +1,10 @@
 package planner
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 )
@@ -153,6 +155,16 @@ func diffChange(f, d *Change) []Mismatch {
 		w.Action, w.Reason, w.Before, w.After, w.Fingerprint = f.Action, f.Reason, f.Before, f.After, f.Fingerprint
 		d = &w
 	}
+	// Fast paths: identical values, or equal encodings (the encoder sorts
+	// map keys and omits empty fields alike), with no tree to build.
+	if reflect.DeepEqual(f, d) {
+		return nil
+	}
+	if bf, err := json.Marshal(f); err == nil {
+		if bd, err := json.Marshal(d); err == nil && bytes.Equal(bf, bd) {
+			return nil
+		}
+	}
 	// Whether a change is blocked (a right, a consent, an unreadable
 	// tenant) and a wait's status come from what refresh read, like a
 	// fingerprint: a change of action there is Azure's, not the file's.
@@ -181,6 +193,9 @@ func diffHeads(file, derived *Plan) []Mismatch {
 	})
 	// A tenant's readability and its note come from the refresh (Azure);
 	// the rest of a tenant from the manifest and the state.
+	if reflect.DeepEqual(file.Tenants, derived.Tenants) {
+		return ms
+	}
 	diffJSON(toTree(file.Tenants), toTree(derived.Tenants), "tenants", func(path, fv, dv string) {
 		stale := strings.HasSuffix(path, ".readable") || strings.HasSuffix(path, ".note")
 		ms = append(ms, Mismatch{Field: path, File: fv, Derived: dv, Stale: stale})

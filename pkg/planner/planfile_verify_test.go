@@ -172,3 +172,23 @@ func TestMismatchErrorMessage(t *testing.T) {
 		t.Errorf("message:\n%s", msg)
 	}
 }
+
+// BenchmarkVerifyRederived500 compares a 500-consumer plan (1,005 changes)
+// with its re-derivation, the CPU apply of a saved plan adds to its refresh.
+func BenchmarkVerifyRederived500(b *testing.B) {
+	p := bigPlan(b, 500)
+	bs, err := MarshalPlanFile(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	file, err := ParsePlanFile(bs) // as apply reads it
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := bigPlan(b, 500)
+	for b.Loop() {
+		if err := VerifyRederived(file, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
