@@ -28,9 +28,12 @@ import (
 const maxPlanClockSkew = 10 * time.Minute
 
 // isPlanFile sniffs a saved plan so apply takes either a manifest or a plan
-// file without a flag: a JSON object with a top-level "kind" key, wherever
-// the key is. A path that is not a regular file (a FIFO would block the
-// open) is not sniffed; the manifest loader then refuses it by name.
+// file without a flag: a JSON object with a top-level "kind" or
+// "format_version" key, wherever the key is (no manifest has either). The
+// plan --json view has format_version, so apply reads it as a plan file and
+// says which command writes one, instead of listing it as a manifest's
+// errors. A path that is not a regular file (a FIFO would block the open) is
+// not sniffed; the manifest loader then refuses it by name.
 func isPlanFile(path string) bool {
 	st, err := os.Stat(path)
 	if err != nil || !st.Mode().IsRegular() {
@@ -50,7 +53,7 @@ func isPlanFile(path string) bool {
 		if err != nil {
 			return false
 		}
-		if key == "kind" {
+		if key == "kind" || key == "format_version" {
 			return true
 		}
 		var skip json.RawMessage
