@@ -293,9 +293,9 @@ func TestApplySavedPlanModes(t *testing.T) {
 		plan []string
 		want string
 	}{
-		{[]string{"--target", qsFabSP}, "Apply complete: 2 succeeded"},
-		{[]string{"--no-preflight"}, "Apply complete: 7 succeeded"},
-		{[]string{"--destroy"}, "Apply complete: 6 succeeded"},
+		{[]string{"--target", qsFabSP}, "sp[fabrikam]: created"},
+		{[]string{"--no-preflight"}, qsFabRole + ": created"},
+		{[]string{"--destroy"}, "app.myGalleryApp: deleted"},
 	}
 	for _, s := range steps {
 		args := append(append([]string{"--out", planFile}, s.plan...), w.manifest)
