@@ -138,7 +138,7 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 				return err
 			}
 		}
-	} else if err := checkSavedPlan(parent, plan, hd, conn, az.parallelism); err != nil {
+	} else if err := verifySavedPlan(parent, a, az, conn, hd, plan); err != nil {
 		return err
 	}
 
@@ -265,49 +265,6 @@ func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Con
 		GalshareVersion: version,
 	})
 	return p, false, err
-}
-
-// isPlanFile sniffs a saved plan (JSON with galshare's plan kind) so apply
-// takes either a manifest or a plan file without a flag.
-func isPlanFile(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
-	return strings.HasPrefix(strings.TrimSpace(string(head[:n])), "{") && strings.Contains(string(head[:n]), `"kind"`)
-}
-
-// checkSavedPlan refuses a saved plan made from another manifest, against
-// another state, or whose fingerprinted objects moved, naming what changed.
-func checkSavedPlan(ctx context.Context, p *planner.Plan, hd *state.Handle, conn azure.Clients, parallelism int) error {
-	if p.Manifest.Path != "" {
-		m, _, err := spec.Load(ctx, p.Manifest.Path)
-		switch {
-		case err != nil:
-			return fmt.Errorf("the saved plan was made from %s, which cannot be loaded now: %w", p.Manifest.Path, err)
-		case m.SHA256 != p.Manifest.SHA256:
-			return fmt.Errorf("the saved plan is stale: manifest %s changed since the plan was made (sha256 %s, now %s); make a new plan",
-				p.Manifest.Path, short(p.Manifest.SHA256), short(m.SHA256))
-		}
-	}
-	planned := state.Ref{Lineage: p.State.Lineage, Serial: p.State.Serial, Exists: p.State.Exists}
-	if err := planned.Check(hd.State().Ref()); err != nil {
-		return fmt.Errorf("the saved plan is stale: %w", err)
-	}
-	if err := executor.CheckPlanFresh(ctx, p, conn, parallelism); err != nil {
-		return fmt.Errorf("the saved plan is stale: %w", err)
-	}
-	return nil
-}
-
-func short(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
 }
 
 // ErrNotConfirmed is returned when the operator does not answer "yes".

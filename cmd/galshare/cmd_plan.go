@@ -143,6 +143,7 @@ func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifest
 	p, err := planner.Build(m, snap, st, planner.Options{
 		Destroy:         f.destroy,
 		Targets:         targets,
+		NoPreflight:     f.noPreflight,
 		AuthorityHost:   env.AuthorityHost,
 		GalshareVersion: version,
 	})

@@ -109,6 +109,9 @@ type cloudFile struct {
 // cloud.go's callers): version 1 JSON with authorityHost, resourceManager and graph
 // endpoints/audiences, an optional PEM caCertificate and optional credentials.
 func LoadCloudFile(path string) (Environment, error) {
+	if err := checkRegularFile("cloud file", path); err != nil {
+		return Environment{}, err
+	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return Environment{}, fmt.Errorf("reading cloud file: %w", err)

@@ -96,6 +96,9 @@ type CredentialsFile struct {
 // LoadCredentialsFile reads and validates a credentials file; relative
 // certificate and token paths are resolved against the file's directory.
 func LoadCredentialsFile(path string) (*CredentialsFile, error) {
+	if err := checkRegularFile("credentials file", path); err != nil {
+		return nil, err
+	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading credentials file: %w", err)

@@ -57,6 +57,9 @@ type deliveredSecretJSON struct {
 // against the one they expect). A missing file gives an error matching
 // fs.ErrNotExist. Errors name the path and the field, never the value.
 func ReadDeliveredSecret(path string) (DeliveredSecret, error) {
+	if err := checkRegularFile("secret file", path); err != nil {
+		return DeliveredSecret{}, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return DeliveredSecret{}, err

@@ -2,11 +2,8 @@ package executor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/hashicorp/go-hclog"
 
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/planner"
@@ -28,9 +25,11 @@ func (e *StaleError) Error() string {
 // fingerprint with the plan's, using the planner's own fingerprint functions.
 // Changes planned against an absent object (no fingerprint) need no check:
 // their creates are idempotent. No-ops write nothing to Azure, so apply does
-// not re-read them (a saved plan's up-front check does, see CheckPlanFresh):
-// that also keeps apply working for objects the planner could only observe
-// as the app itself, in a manual tenant galshare has no credentials for.
+// not re-read them (a saved plan is re-derived from a fresh refresh before
+// apply starts, which compares every fingerprint; see
+// planner.VerifyRederived): that also keeps apply working for objects the
+// planner could only observe as the app itself, in a manual tenant galshare
+// has no credentials for.
 func (r *run) checkFresh(ctx context.Context, c *planner.Change) error {
 	if c.Action == planner.NoOp {
 		return nil
@@ -140,40 +139,4 @@ func (r *run) liveFingerprint(ctx context.Context, c *planner.Change) (string, e
 		return planner.FingerprintRoleAssignment(ra), nil
 	}
 	return "", nil
-}
-
-// CheckPlanFresh re-reads every object a saved plan fingerprinted, before
-// anything is written, and returns one error naming each change whose object
-// moved since the plan (nil when all match). Apply checks each write again
-// just before making it; this up-front pass makes a stale saved plan fail as
-// a whole instead of half-way. A no-op in a tenant galshare cannot sign in to
-// (observed by the planner as the app itself) cannot be re-read and is let
-// through: it writes nothing.
-func CheckPlanFresh(ctx context.Context, plan *planner.Plan, clients azure.Clients, parallelism int) error {
-	r := &run{opts: Options{Clients: clients}, plan: plan, out: newOutputs(), ev: &emitter{}, log: hclog.NewNullLogger()}
-	var nodes []Node
-	for i := range plan.Changes {
-		c := &plan.Changes[i]
-		if c.Fingerprint == "" {
-			continue
-		}
-		nodes = append(nodes, Node{ID: c.Address.String(), Run: func(ctx context.Context) error {
-			err := r.compareFingerprint(ctx, c)
-			if err != nil && c.Action == planner.NoOp && azure.KindOf(err) == azure.KindAuthFailed {
-				return nil
-			}
-			return err
-		}})
-	}
-	res, err := Walk(ctx, nodes, WalkOptions{Parallelism: parallelism})
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, x := range res.Results {
-		if x.Err != nil {
-			errs = append(errs, x.Err)
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -24,6 +24,10 @@ type Options struct {
 	AuthorityHost string
 	// GalshareVersion is recorded in the plan.
 	GalshareVersion string
+	// NoPreflight is recorded in the plan: the snapshot was refreshed with
+	// RefreshOptions.NoPreflight, so apply of a saved plan refreshes the
+	// same way before re-deriving it.
+	NoPreflight bool
 }
 
 // DefaultAuthorityHost is the public cloud's sign-in host.
@@ -131,6 +135,7 @@ func Build(m *spec.Manifest, snap *Snapshot, st *state.State, opts Options) (*Pl
 		State:           StateRef{Exists: st.Exists(), Lineage: st.Lineage, Serial: st.Serial},
 		Destroy:         opts.Destroy,
 		Targets:         opts.Targets,
+		NoPreflight:     opts.NoPreflight,
 		Tenants:         b.tenants(),
 		Changes:         ordered,
 	}

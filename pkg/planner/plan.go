@@ -7,8 +7,10 @@ import (
 
 // FormatVersion is the version of the plan's JSON forms (the saved plan file
 // and the --json rendering). A reader refuses a major version it does not
-// know.
-const FormatVersion = "1.0"
+// know. 1.1 added no_preflight and made the manifest's path and sha256
+// mandatory in a saved plan, so apply can re-derive the plan and refuse a
+// file that differs from it.
+const FormatVersion = "1.1"
 
 // Plan is the reviewed unit of work: the changes in dependency order plus
 // what binds them to the inputs they were computed from, so apply can refuse
@@ -28,6 +30,9 @@ type Plan struct {
 	Destroy bool `json:"destroy,omitempty"`
 	// Targets are the --target addresses the plan was limited to.
 	Targets []Address `json:"targets,omitempty"`
+	// NoPreflight is set for a plan made with --no-preflight: apply of the
+	// saved plan re-derives it the same way (see VerifyRederived).
+	NoPreflight bool `json:"no_preflight,omitempty"`
 	// Tenants lists every tenant the plan touches, publisher first, in
 	// manifest order; renderers group changes by it.
 	Tenants []TenantInfo `json:"tenants"`

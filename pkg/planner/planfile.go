@@ -35,7 +35,7 @@ type planFile struct {
 
 // MarshalPlanFile encodes a plan in the saved-plan format.
 func MarshalPlanFile(p *Plan) ([]byte, error) {
-	if err := p.Validate(); err != nil {
+	if err := validatePlanFile(p); err != nil {
 		return nil, fmt.Errorf("refusing to save an invalid plan: %w", err)
 	}
 	var buf bytes.Buffer
@@ -51,7 +51,7 @@ func MarshalPlanFile(p *Plan) ([]byte, error) {
 // The plan is encoded straight into the file (encodePlanFile), never whole in
 // memory.
 func WritePlanFile(path string, p *Plan) error {
-	if err := p.Validate(); err != nil {
+	if err := validatePlanFile(p); err != nil {
 		return fmt.Errorf("refusing to save an invalid plan: %w", err)
 	}
 	dir := filepath.Dir(path)
@@ -85,15 +85,22 @@ func WritePlanFile(path string, p *Plan) error {
 	return nil
 }
 
-// ReadPlanFile loads and validates a saved plan.
+// ReadPlanFile loads and validates a saved plan. Like the manifest loader
+// (pkg/spec), it stats the path before opening it: opening a FIFO blocks
+// until something writes to it, which would hang apply with the state lock
+// held.
 func ReadPlanFile(path string) (*Plan, error) {
+	if err := checkRegularFile(path); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("read plan %s: %w: is a directory", path, ErrPlanFile)
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		// Replaced by a special file between the stat and the open.
+		return nil, fmt.Errorf("read plan %s: %w: not a regular file", path, ErrPlanFile)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxPlanFileSize+1))
 	if err != nil {
@@ -121,7 +128,11 @@ func ParsePlanFile(b []byte) (*Plan, error) {
 		return nil, fmt.Errorf("%w: not JSON: %v", ErrPlanFile, err)
 	}
 	if head.Kind != PlanFileKind {
-		return nil, fmt.Errorf("%w: not a galshare plan (kind %q)", ErrPlanFile, head.Kind)
+		hint := ""
+		if head.Kind == "" {
+			hint = "; only \"galshare plan --out FILE\" writes a plan file (the output of plan --json is a view for tools, not a plan to show or apply)"
+		}
+		return nil, fmt.Errorf("%w: not a galshare plan (kind %q)%s", ErrPlanFile, head.Kind, hint)
 	}
 	major, _, _ := strings.Cut(head.FormatVersion, ".")
 	wantMajor, _, _ := strings.Cut(FormatVersion, ".")
@@ -138,8 +149,60 @@ func ParsePlanFile(b []byte) (*Plan, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("%w: trailing data after the plan", ErrPlanFile)
 	}
-	if err := pf.Plan.Validate(); err != nil {
+	if err := validatePlanFile(pf.Plan); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrPlanFile, err)
 	}
 	return pf.Plan, nil
+}
+
+// validatePlanFile is Validate plus what only a saved plan needs: the
+// manifest it was made from, by absolute path and content hash. Apply loads
+// that manifest and re-derives the plan from it, so a file without them
+// (blanked by hand) cannot turn the check off.
+func validatePlanFile(p *Plan) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case p.Manifest.Path == "":
+		return errors.New("manifest.path is empty: a saved plan must name the manifest it was made from")
+	case !filepath.IsAbs(p.Manifest.Path):
+		return fmt.Errorf("manifest.path %q is not an absolute path", p.Manifest.Path)
+	case p.Manifest.SHA256 == "":
+		return errors.New("manifest.sha256 is empty: a saved plan must carry the hash of the manifest it was made from")
+	}
+	return nil
+}
+
+// checkRegularFile refuses a path that exists but is not a regular file
+// (a FIFO, a device, a socket, a directory) before anything opens it.
+func checkRegularFile(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil // the open reports it
+	}
+	switch {
+	case st.IsDir():
+		return fmt.Errorf("read plan %s: %w: is a directory", path, ErrPlanFile)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("read plan %s: %w: not a regular file but %s; pass a plan file written by galshare plan --out",
+			path, ErrPlanFile, specialFileKind(st.Mode()))
+	}
+	return nil
+}
+
+// specialFileKind names a non-regular file mode for error messages: "a
+// named pipe (FIFO)", "a device", "a socket", "a directory".
+func specialFileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&os.ModeDevice != 0, m&os.ModeCharDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "a special file"
 }

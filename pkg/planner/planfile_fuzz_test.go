@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"path/filepath"
 	"sort"
 	"testing"
 
@@ -14,7 +15,8 @@ import (
 // FuzzReadPlanFile feeds arbitrary bytes to the saved-plan parser (what `galshare apply PLANFILE` and `galshare
 // show` read from disk, possibly hand-edited or hostile). Properties: it never panics; every refusal wraps
 // ErrPlanFile; an accepted plan renders in every format without panicking, saves again, and the saved bytes parse
-// back to the same plan and re-save byte-identically (a stable round trip).
+// back to the same plan and re-save byte-identically (a stable round trip); and an accepted plan names its manifest
+// by absolute path and hash (what apply re-derives it from).
 //
 //	go test ./pkg/planner -run '^$' -fuzz FuzzReadPlanFile -fuzztime 60s
 func FuzzReadPlanFile(f *testing.F) {
@@ -33,6 +35,8 @@ func FuzzReadPlanFile(f *testing.F) {
 		f.Add(b[:len(b)/2])                                                                          // truncated
 		f.Add(bytes.Replace(b, []byte(`"format_version": "1.`), []byte(`"format_version": "9.`), 1)) // future version
 		f.Add(bytes.Replace(b, []byte(`"depends_on"`), []byte(`"depends_onx"`), 1))                  // unknown field
+		f.Add(bytes.Replace(b, []byte(`"path": "/`), []byte(`"path": "`), 1))                        // relative manifest path
+		f.Add(bytes.Replace(b, []byte(`"sha256": "`), []byte(`"sha256": "", "x": "`), 1))            // blanked hash
 	}
 	f.Add([]byte(`{"kind":"galshare-plan","format_version":"1.0"}`))
 	f.Add([]byte(`{"kind":"galshare-plan","format_version":"1.0","changes":[{"address":"app.x","action":"create"}]}`))
@@ -47,6 +51,9 @@ func FuzzReadPlanFile(f *testing.F) {
 				t.Fatalf("refusal does not wrap ErrPlanFile: %v", err)
 			}
 			return
+		}
+		if p.Manifest.SHA256 == "" || !filepath.IsAbs(p.Manifest.Path) {
+			t.Fatalf("accepted a plan without its manifest binding: %+v", p.Manifest)
 		}
 		for _, render := range []func(io.Writer, *Plan) error{
 			func(w io.Writer, p *Plan) error { return RenderText(w, p, TextOptions{}) },

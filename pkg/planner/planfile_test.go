@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,6 +69,12 @@ func TestPlanFileRefuses(t *testing.T) {
 		"trailing data":   append(append([]byte{}, good...), []byte("{}")...),
 		"no payload":      edit(func(m map[string]any) { delete(m["changes"].([]any)[0].(map[string]any), "app") }),
 		"blocked no info": edit(func(m map[string]any) { m["changes"].([]any)[0].(map[string]any)["action"] = "blocked" }),
+		// Apply re-derives the plan from its manifest: a file that does not
+		// name it (blanked by hand) must not turn that check off.
+		"no manifest path":       edit(func(m map[string]any) { m["manifest"].(map[string]any)["path"] = "" }),
+		"relative manifest path": edit(func(m map[string]any) { m["manifest"].(map[string]any)["path"] = "quickstart.yaml" }),
+		"no manifest sha256":     edit(func(m map[string]any) { m["manifest"].(map[string]any)["sha256"] = "" }),
+		"no manifest":            edit(func(m map[string]any) { delete(m, "manifest") }),
 	}
 	for name, b := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -78,6 +85,32 @@ func TestPlanFileRefuses(t *testing.T) {
 	}
 	if _, err := ReadPlanFile(t.TempDir()); err == nil {
 		t.Error("a directory was read as a plan")
+	}
+}
+
+// plan --json output is a view, not a plan file: show and apply say which
+// command writes one.
+func TestPlanFileRefusesJSONView(t *testing.T) {
+	var b strings.Builder
+	if err := RenderJSON(&b, goldenPlans(t)["create"]); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ParsePlanFile([]byte(b.String()))
+	if !errors.Is(err, ErrPlanFile) || !strings.Contains(err.Error(), `only "galshare plan --out FILE" writes a plan file`) {
+		t.Errorf("err = %v, want a hint naming plan --out", err)
+	}
+}
+
+// A FIFO given as the plan file is refused before it is opened: opening it
+// would block until something writes to it.
+func TestReadPlanFileRefusesFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan.fifo")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	_, err := ReadPlanFile(path)
+	if !errors.Is(err, ErrPlanFile) || !strings.Contains(err.Error(), "named pipe (FIFO)") {
+		t.Errorf("err = %v, want a refusal naming the FIFO", err)
 	}
 }
 

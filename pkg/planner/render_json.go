@@ -21,6 +21,7 @@ type JSONPlan struct {
 	State           StateRef     `json:"state"`
 	Destroy         bool         `json:"destroy"`
 	Targets         []string     `json:"targets"`
+	NoPreflight     bool         `json:"no_preflight"`
 	Tenants         []TenantInfo `json:"tenants"`
 	Changes         []JSONChange `json:"changes"`
 	Summary         Summary      `json:"summary"`
@@ -74,6 +75,7 @@ func ToJSON(p *Plan) *JSONPlan {
 		State:           p.State,
 		Destroy:         p.Destroy,
 		Targets:         []string{},
+		NoPreflight:     p.NoPreflight,
 		Tenants:         p.Tenants,
 		Changes:         make([]JSONChange, 0, len(p.Changes)),
 		Summary:         p.Summary(),

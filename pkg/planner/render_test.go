@@ -144,7 +144,7 @@ func TestRenderJSONShape(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.FormatVersion != "1.0" {
+	if got.FormatVersion != FormatVersion {
 		t.Errorf("format_version %q", got.FormatVersion)
 	}
 	acts := map[string][]string{}

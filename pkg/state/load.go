@@ -69,6 +69,11 @@ func (e *VersionError) Error() string {
 // readFile reads path, bounded by maxFileSize. A missing file returns an
 // error satisfying errors.Is(err, fs.ErrNotExist).
 func readFile(path string) ([]byte, error) {
+	// Stat first, as pkg/spec's manifest loader does: opening a FIFO blocks
+	// until something writes to it.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, &LoadError{Path: path, Msg: "not a regular file (a FIFO, device or directory); pass the path of a galshare state file"}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
