@@ -202,7 +202,7 @@ type applyInput struct {
 
 // stateManifest is the manifest that names the state: the one given, or
 // the one a saved plan was made from (when it still loads; a stale one is
-// refused later by checkSavedPlan).
+// refused later by verifySavedPlan).
 func (in applyInput) stateManifest() *spec.Manifest { return in.manifest }
 
 // loadApplyInput reads arg: a saved plan (and, for its state.url, the

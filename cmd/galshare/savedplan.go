@@ -83,11 +83,16 @@ func verifySavedPlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Co
 			p.CreatedAt.Format(time.RFC3339))
 	}
 	st := hd.State()
-	ropts, done := az.refreshOptions(a, conn, m)
+	ropts, done := az.refreshOptions(ctx, a, conn, m)
 	defer done()
 	ropts.Destroy, ropts.NoPreflight = p.Destroy, p.NoPreflight
+	stopProgress := startRefreshProgress(a, &ropts)
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
+	stopProgress()
 	if err != nil {
+		if ctx.Err() != nil {
+			return planInterrupted(a)
+		}
 		return refreshError(a.stderr, err)
 	}
 	derived, err := planner.Build(m, snap, st, planner.Options{
