@@ -26,6 +26,10 @@ import (
 // applyFlags are the flags apply and destroy share. They live in the
 // command's closure (no globals).
 type applyFlags struct {
+	// targets and noPreflight shape the plan apply makes from a manifest,
+	// as plan's flags of the same names do (a saved plan carries its own).
+	targets     []string
+	noPreflight bool
 	autoApprove bool
 	lockTimeout time.Duration
 	waitTimeout time.Duration
@@ -41,6 +45,8 @@ func (f *applyFlags) register(cmd *cobra.Command, destroy bool) {
 		// destroy has no image version to wait for.
 		fs.DurationVar(&f.waitTimeout, "wait-timeout", 30*time.Minute, "let each replication wait take up to `DURATION`")
 	}
+	fs.StringArrayVar(&f.targets, "target", nil, "limit to this `ADDRESS` and what it depends on (repeatable; as plan --target)")
+	fs.BoolVar(&f.noPreflight, "no-preflight", false, "skip the check of the operator's rights before writing (as plan --no-preflight)")
 	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock another run holds (0: fail at once)")
 	fs.BoolVar(&f.jsonOut, "json", false, "stream one JSON event per line (start, progress, complete, error, interrupt, summary) instead of text")
 }
@@ -115,7 +121,7 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 		}
 	}()
 
-	plan, saved, err := loadOrMakePlan(parent, a, az, conn, hd, in, destroy)
+	plan, saved, err := loadOrMakePlan(parent, a, az, f, conn, hd, in, destroy)
 	if err != nil {
 		return err
 	}
@@ -238,9 +244,16 @@ func loadApplyInput(ctx context.Context, a *app, az *azureFlags, arg string, des
 
 // loadOrMakePlan returns the saved plan, or plans from the manifest
 // against the locked state. saved reports which.
-func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Connector, hd *state.Handle, in applyInput, destroy bool) (*planner.Plan, bool, error) {
+func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, f *applyFlags, conn *azure.Connector, hd *state.Handle, in applyInput, destroy bool) (*planner.Plan, bool, error) {
 	if in.saved != nil {
+		if len(f.targets) > 0 || f.noPreflight {
+			return nil, false, fmt.Errorf("--target and --no-preflight shape a plan; a saved plan carries the ones it was made with (make a new plan with them)")
+		}
 		return in.saved, true, nil
+	}
+	targets, err := parseTargets(f.targets)
+	if err != nil {
+		return nil, false, err
 	}
 	m := in.manifest
 	st := hd.State()
@@ -249,7 +262,7 @@ func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Con
 	ropts, done := az.refreshOptions(ctx, a, conn, m)
 	defer done()
 	// destroy's deletions get the same rights preflight as plan --destroy.
-	ropts.Destroy = destroy
+	ropts.Destroy, ropts.NoPreflight = destroy, f.noPreflight
 	stopProgress := startRefreshProgress(a, &ropts)
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
 	stopProgress()
@@ -261,6 +274,8 @@ func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Con
 	}
 	p, err := planner.Build(m, snap, st, planner.Options{
 		Destroy:         destroy,
+		Targets:         targets,
+		NoPreflight:     f.noPreflight,
 		AuthorityHost:   conn.Environment().AuthorityHost,
 		GalshareVersion: version,
 	})

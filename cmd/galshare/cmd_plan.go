@@ -111,13 +111,9 @@ func runPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, manifest
 	if err != nil {
 		return err
 	}
-	targets := make([]planner.Address, 0, len(f.targets))
-	for _, t := range f.targets {
-		addr, err := planner.ParseAddress(t)
-		if err != nil {
-			return fmt.Errorf("--target: %w", err)
-		}
-		targets = append(targets, addr)
+	targets, err := parseTargets(f.targets)
+	if err != nil {
+		return err
 	}
 	m, diags, err := spec.Load(ctx, manifestPath)
 	own := az.ownFiles(a, m)
@@ -242,4 +238,17 @@ func refreshError(w io.Writer, err error) error {
 		fmt.Fprintln(w, "galshare: plan needs read access in every managed tenant; see --credentials and --cloud.")
 	}
 	return withExitCode(exitFailure, nil)
+}
+
+// parseTargets reads --target values (plan, apply, destroy).
+func parseTargets(ts []string) ([]planner.Address, error) {
+	targets := make([]planner.Address, 0, len(ts))
+	for _, t := range ts {
+		addr, err := planner.ParseAddress(t)
+		if err != nil {
+			return nil, fmt.Errorf("--target: %w", err)
+		}
+		targets = append(targets, addr)
+	}
+	return targets, nil
 }

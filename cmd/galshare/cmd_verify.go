@@ -51,7 +51,9 @@ it needs failed) and changes nothing. The secret value is never printed. A
 fix says "run galshare apply" only when the plan galshare would make now
 (from Azure and the --state file) has something for apply to do there.
 
-Exit codes: 0 every check passed, 1 anything failed.`,
+Exit codes: 0 every check passed; 3 the only failures are in manual
+consumers' tenants (their administrator has yet to consent or grant the
+role); 1 anything else failed.`,
 		Example: `  galshare verify examples/quickstart.yaml
   galshare verify --json examples/quickstart.yaml | jq '.checks[] | select(.result != "ok")'
   galshare verify --retry-for 2m examples/quickstart.yaml   # right after apply: wait out replication lag
@@ -125,9 +127,36 @@ func runVerify(ctx context.Context, a *app, az *azureFlags, f *verifyFlags, path
 		writeVerifyText(a.stdout, m, rep, a.useColor())
 	}
 	if !rep.OK {
+		if blockedOnManualTenants(m, rep) {
+			return withExitCode(exitBlocked, nil)
+		}
 		return withExitCode(exitFailure, nil)
 	}
 	return nil
+}
+
+// blockedOnManualTenants reports whether every failed check is in a manual
+// consumer's tenant: what is missing there is the consent or the role
+// grant that tenant's administrator was asked for, so verify exits 3 (a
+// human must act) like plan and apply, not 1.
+func blockedOnManualTenants(m *spec.Manifest, rep *executor.VerifyReport) bool {
+	manual := map[string]bool{}
+	for _, c := range m.Consumers {
+		if c.Access == spec.AccessManual {
+			manual[c.Name] = true
+		}
+	}
+	failed := 0
+	for _, c := range rep.Checks {
+		if c.Result != executor.ResultFail {
+			continue
+		}
+		failed++
+		if !manual[c.Party] {
+			return false
+		}
+	}
+	return failed > 0
 }
 
 // writeVerifyText renders the report as a table, then each failure with its
