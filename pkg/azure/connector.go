@@ -33,6 +33,11 @@ type Options struct {
 	// package doc's Retries section says how Graph and ARM calls use them. A
 	// ShouldRetry set here replaces galshare's rules.
 	Retry policy.RetryOptions
+	// RequestTimeout bounds one HTTP request, connect to last byte
+	// (0: DefaultRequestTimeout, 30 s). A request that gets no answer in
+	// time is retried at most once and then fails as KindNetwork naming
+	// the endpoint.
+	RequestTimeout time.Duration
 	// RetryBudget bounds the time one Graph or ARM call spends retrying: no
 	// retry starts past it (0: DefaultRetryBudget, negative: no bound beyond
 	// MaxRetries).
@@ -106,6 +111,10 @@ func NewConnector(opts Options) (*Connector, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = DefaultRequestTimeout
+	}
+	hc.Timeout = opts.RequestTimeout
 	hc = limitClient(hc, opts.MaxInFlight, log)
 	c := &Connector{
 		env: opts.Env, opts: opts, httpClient: hc, log: log,
@@ -122,16 +131,23 @@ func NewConnector(opts Options) (*Connector, error) {
 // client caches. The cloud configuration is built once: azcore copies it by
 // value into each client, and its services map is then shared, not copied.
 func (c *Connector) initShared() error {
-	c.credOpts = azcore.ClientOptions{
+	base := azcore.ClientOptions{
 		Cloud:            c.env.CloudConfig(),
 		Transport:        c.credTransport,
 		Retry:            c.opts.Retry,
 		Telemetry:        policy.TelemetryOptions{ApplicationID: c.opts.UserAgent},
 		PerRetryPolicies: []policy.Policy{&logPolicy{log: c.log, calls: &c.calls}},
 	}
-	c.apiOpts = c.credOpts
+	down := newUnreachableOrigins()
+	c.credOpts = base
+	credRules := credentialRetryRules(base.Retry)
+	credRules.down = down
+	credRules.installGate(&c.credOpts)
+	c.apiOpts = base
 	c.apiOpts.Transport = c.apiTransport
-	newRetryRules(c.apiOpts.Retry, c.opts.RetryBudget).apply(&c.apiOpts)
+	apiRules := newRetryRules(c.apiOpts.Retry, c.opts.RetryBudget)
+	apiRules.down = down
+	apiRules.apply(&c.apiOpts)
 	c.armOpts = &arm.ClientOptions{ClientOptions: c.apiOpts, DisableRPRegistration: true}
 	shared, err := newSharedPipelines(c.env, c.apiOpts)
 	if err != nil {

@@ -35,6 +35,13 @@ const (
 	KindTransient
 	// KindInvalid is a request Azure rejected as wrong (400), which retrying cannot fix.
 	KindInvalid
+	// KindNetwork is an endpoint galshare cannot reach: connection refused,
+	// DNS failure, no route, a TLS handshake or certificate failure, or no
+	// answer within the request timeout. The pipelines retry it a few times
+	// within seconds (network.go); the executor does not retry it, and it is
+	// never an authentication failure, even when it happens inside a token
+	// request.
+	KindNetwork
 )
 
 var kindNames = [...]string{
@@ -47,6 +54,7 @@ var kindNames = [...]string{
 	KindAuthFailed:       "authentication failed",
 	KindTransient:        "transient failure",
 	KindInvalid:          "invalid request",
+	KindNetwork:          "network error",
 }
 
 // String returns the human name of the kind, used in error lines.

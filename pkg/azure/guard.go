@@ -78,6 +78,13 @@ func (g *guardTransport) Do(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := g.next.Do(req)
 	if err != nil {
+		// An endpoint that cannot be reached is named as such (network.go),
+		// unless the caller gave up first (cancel, --timeout).
+		if req.Context().Err() == nil {
+			if ne := asNetworkError(req.URL, err, g.next.Timeout); ne != nil {
+				return resp, ne
+			}
+		}
 		return resp, err
 	}
 	if isRedirect(resp.StatusCode) {
