@@ -445,9 +445,10 @@ func firstLine(s string) string {
 	return s
 }
 
-// shorten makes s one line of at most maxMessage runes.
+// shorten makes s one line of at most maxMessage runes, credential shapes
+// redacted first (a cut could leave a secret's prefix unrecognisable).
 func shorten(s string) string {
-	s = oneLine(s)
+	s = RedactShapes(oneLine(s))
 	r := []rune(s)
 	if len(r) > maxMessage {
 		return string(r[:maxMessage-1]) + "…"

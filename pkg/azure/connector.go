@@ -44,6 +44,10 @@ type Options struct {
 	RetryBudget time.Duration
 	// UserAgent is added to every request's telemetry (default "galshare").
 	UserAgent string
+	// Redactor, when set, is shared with the caller (the CLI redacts its
+	// stderr with it): the connector adds every credential value it reads
+	// or receives. nil: the connector makes its own.
+	Redactor *Redactor
 	// MaxInFlight bounds the HTTP requests this connector (and the
 	// connectors AppClients derives from it) has on the wire at once, token
 	// requests included: --parallelism (0: unbounded). See limit.go.
@@ -65,6 +69,9 @@ type Connector struct {
 	credTransport *guardTransport
 	log           hclog.Logger
 	calls         atomic.Int64
+	// redact knows every credential value this connector (and those
+	// AppClients derives) has read or received (redact.go).
+	redact *Redactor
 
 	// appID/appSecret make this a connector that signs in as the shared app
 	// itself in every tenant (see AppClients).
@@ -116,8 +123,15 @@ func NewConnector(opts Options) (*Connector, error) {
 	}
 	hc.Timeout = opts.RequestTimeout
 	hc = limitClient(hc, opts.MaxInFlight, log)
+	red := opts.Redactor
+	if red == nil {
+		red = NewRedactor()
+	}
+	for _, cfg := range opts.Env.Credentials {
+		red.AddSecret(cfg.ClientSecret)
+	}
 	c := &Connector{
-		env: opts.Env, opts: opts, httpClient: hc, log: log,
+		env: opts.Env, opts: opts, httpClient: hc, log: log, redact: red,
 		apiTransport:  newGuardTransport(hc, opts.Env.endpointURLs()...),
 		credTransport: newGuardTransport(hc, append(opts.Env.endpointURLs(), managedIdentityOrigins(opts.LookupEnv)...)...),
 	}
@@ -136,7 +150,7 @@ func (c *Connector) initShared() error {
 		Transport:        c.credTransport,
 		Retry:            c.opts.Retry,
 		Telemetry:        policy.TelemetryOptions{ApplicationID: c.opts.UserAgent},
-		PerRetryPolicies: []policy.Policy{&logPolicy{log: c.log, calls: &c.calls}},
+		PerRetryPolicies: []policy.Policy{&logPolicy{log: c.log, calls: &c.calls, redact: c.redact}},
 	}
 	down := newUnreachableOrigins()
 	c.credOpts = base
@@ -153,6 +167,7 @@ func (c *Connector) initShared() error {
 	if err != nil {
 		return fmt.Errorf("cloud %s: %w", c.env.Name, err)
 	}
+	shared.redact = c.redact
 	c.shared = shared
 	c.creds = map[string]azcore.TokenCredential{}
 	c.dirs = map[string]*graphDirectory{}
@@ -183,8 +198,9 @@ func (c *Connector) AppClients(appID string, secret Secret) *Connector {
 	a := &Connector{
 		env: c.env, opts: c.opts, httpClient: c.httpClient, log: c.log,
 		apiTransport: c.apiTransport, credTransport: c.credTransport,
-		appID: appID, appSecret: secret,
+		appID: appID, appSecret: secret, redact: c.redact,
 	}
+	c.redact.AddSecret(secret)
 	if err := a.initShared(); err != nil {
 		// Unreachable: the same environment already built c's.
 		panic(err)
@@ -246,7 +262,7 @@ func (c *Connector) credential(tenant string) (azcore.TokenCredential, error) {
 	cred, err := c.buildCredential(tenant, cfg)
 	if err != nil {
 		return nil, &Error{Tenant: tenant, Op: "sign in", Kind: KindAuthFailed, Message: shorten(err.Error()),
-			Fix: "fix the credentials from " + cfg.source, Err: err}
+			Fix: "fix the credentials from " + cfg.source, Err: err, redactor: c.redact}
 	}
 	c.creds[key] = cred
 	return cred, nil
@@ -276,7 +292,7 @@ func (c *Connector) signIn(ctx context.Context, tenant, scope, op string) error 
 		return err
 	}
 	if _, err := cred.GetToken(ctx, cacheableToken(scope)); err != nil {
-		return Classify(tenant, "", op, err)
+		return c.redact.classify(tenant, "", op, err)
 	}
 	return nil
 }

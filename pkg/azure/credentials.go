@@ -229,6 +229,7 @@ func (c *Connector) buildCredential(tenant string, cfg CredentialConfig) (azcore
 			}
 			secret = NewSecret(v)
 		}
+		c.redact.AddSecret(secret)
 		return azidentity.NewClientSecretCredential(tenant, cfg.ClientID, secret.Reveal(), &azidentity.ClientSecretCredentialOptions{
 			ClientOptions: copts, DisableInstanceDiscovery: disable, AdditionallyAllowedTenants: cfg.allowedTenants,
 		})
@@ -241,6 +242,7 @@ func (c *Connector) buildCredential(tenant string, cfg CredentialConfig) (azcore
 		if cfg.CertificatePasswordEnv != "" {
 			if v, ok := c.lookupEnv(cfg.CertificatePasswordEnv); ok {
 				pw = []byte(v)
+				c.redact.Add(v)
 			}
 		}
 		certs, key, err := azidentity.ParseCertificates(data, pw)
