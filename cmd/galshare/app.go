@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/galshare/galshare/pkg/azure"
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/term"
 )
@@ -45,6 +46,11 @@ type app struct {
 
 	// logLevel is bound to --log-level; empty means "use GALSHARE_LOG or warn".
 	logLevel string
+
+	// redact removes credentials from everything written to stderr (logs,
+	// errors, progress): the last line of defence behind pkg/azure's own
+	// redaction. Connectors add the credential values they read to it.
+	redact *azure.Redactor
 }
 
 // newApp builds the app for one CLI invocation.
@@ -52,13 +58,15 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
+	red := azure.NewRedactor()
 	a := &app{
 		stdin:     stdin,
 		stdout:    stdout,
-		stderr:    stderr,
+		stderr:    azure.RedactingWriter(stderr, red),
 		getenv:    getenv,
 		isTTY:     isTerminal(stdout),
 		stderrTTY: isTerminal(stderr),
+		redact:    red,
 	}
 	a.log = a.newLogger(hclog.Warn)
 	return a

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/planner"
@@ -25,6 +28,29 @@ type azureFlags struct {
 	credentialsFile string
 	statePath       string
 	parallelism     int
+	// timeout is --timeout, the deadline of the whole command (0: none);
+	// requestTimeout is --request-timeout, the bound of one HTTP request.
+	timeout        time.Duration
+	requestTimeout time.Duration
+}
+
+// Deadlines (README "Deadlines"). One HTTP request may take
+// --request-timeout (30 s); a request that cannot reach its endpoint is
+// retried twice within seconds, one that got no answer once (pkg/azure
+// network.go); throttling and server failures are retried within a 2 min
+// budget per call. --timeout bounds the whole command: plan and verify stop
+// after defaultTimeout, apply and destroy have no overall deadline by
+// default (their replication waits have --wait-timeout and every call is
+// bounded as above).
+const defaultTimeout = 10 * time.Minute
+
+// defaultTimeoutFor is the --timeout default of a command.
+func defaultTimeoutFor(name string) time.Duration {
+	switch name {
+	case "plan", "verify":
+		return defaultTimeout
+	}
+	return 0
 }
 
 func newAzureFlags() *azureFlags {
@@ -39,6 +65,54 @@ func (f *azureFlags) register(cmd *cobra.Command) {
 		"credentials file naming how to sign in to each tenant (env "+envCredentials+"; never the manifest)")
 	fs.StringVar(&f.statePath, "state", state.DefaultPath, "path of the state file")
 	fs.IntVar(&f.parallelism, "parallelism", planner.DefaultParallelism, "maximum Azure calls in flight")
+	def := defaultTimeoutFor(cmd.Name())
+	usage := "deadline of the whole command (0: none); what was still waiting is named when it is hit"
+	if def == 0 {
+		usage = "deadline of the whole command (default none: every call is bounded, replication waits by --wait-timeout); what was still waiting is named when it is hit"
+	}
+	fs.DurationVar(&f.timeout, "timeout", def, usage)
+	fs.DurationVar(&f.requestTimeout, "request-timeout", azure.DefaultRequestTimeout,
+		"deadline of one HTTP request to Azure; an endpoint that does not answer in time is retried once, then reported")
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(cmd *cobra.Command, args []string) error { return f.withDeadline(cmd, args, run) }
+	}
+}
+
+// withDeadline runs a command's RunE under --timeout. When the deadline
+// cuts the command short its error says so, after the lines that name the
+// calls that were still waiting (tenant, call, endpoint).
+func (f *azureFlags) withDeadline(cmd *cobra.Command, args []string, run func(*cobra.Command, []string) error) error {
+	d := f.timeout
+	if d < 0 {
+		return fmt.Errorf("--timeout must not be negative (got %s)", d)
+	}
+	// verify --retry-for longer than the default deadline asks for the time.
+	if fl := cmd.Flags().Lookup("retry-for"); fl != nil && !cmd.Flags().Changed("timeout") {
+		if rf, err := time.ParseDuration(fl.Value.String()); err == nil && d > 0 && rf+time.Minute > d {
+			d = rf + time.Minute
+		}
+	}
+	if d == 0 {
+		return run(cmd, args)
+	}
+	parent := cmd.Context()
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(parent, d)
+	defer cancel()
+	cmd.SetContext(ctx)
+	err := run(cmd, args)
+	if err == nil || parent.Err() != nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return err
+	}
+	hit := fmt.Errorf("%s did not finish within --timeout %s; the calls still waiting are named above (raise --timeout, or check the endpoints they name)",
+		cmd.Name(), d)
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		return withExitCode(ee.code, hit)
+	}
+	return fmt.Errorf("%w; %s did not finish within --timeout %s (raise --timeout, or check the endpoint named)", err, cmd.Name(), d)
 }
 
 // connector builds the pkg/azure connector from the flags (or their
@@ -46,6 +120,9 @@ func (f *azureFlags) register(cmd *cobra.Command) {
 func (f *azureFlags) connector(a *app) (*azure.Connector, error) {
 	if f.parallelism < 1 {
 		return nil, fmt.Errorf("--parallelism must be at least 1 (got %d)", f.parallelism)
+	}
+	if f.requestTimeout <= 0 {
+		return nil, fmt.Errorf("--request-timeout must be positive (got %s)", f.requestTimeout)
 	}
 	opts := azure.Options{
 		LookupEnv: func(k string) (string, bool) {
@@ -58,6 +135,10 @@ func (f *azureFlags) connector(a *app) (*azure.Connector, error) {
 		// counts every request (tokens included) and work waiting on
 		// something else holds no slot (see azure.Options.MaxInFlight).
 		MaxInFlight: f.parallelism,
+		// The CLI's redactor: every credential value the connector reads or
+		// receives is also removed from what galshare prints.
+		Redactor:       a.redact,
+		RequestTimeout: f.requestTimeout,
 	}
 	cloudFile := firstNonEmpty(f.cloudFile, a.getenv(envCloud))
 	if cloudFile != "" {

@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetErr(a.stderr)
 
 	err := root.ExecuteContext(ctx)
 	code, print := exitCodeOf(err)
@@ -104,7 +104,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			fmt.Fprintln(stderr, "galshare: interrupted")
 		} else {
-			fmt.Fprintf(stderr, "galshare: error: %v\n", err)
+			// Redacted here too: an error may hold any text a server sent.
+			fmt.Fprintf(stderr, "galshare: error: %s\n", a.redact.Redact(err.Error()))
 		}
 	}
 	return code

@@ -168,6 +168,8 @@ func (c *Connector) initShared() error {
 		return fmt.Errorf("cloud %s: %w", c.env.Name, err)
 	}
 	shared.redact = c.redact
+	shared.authority, shared.graphOrigin, shared.armOrigin =
+		originOf(c.env.AuthorityHost), originOf(c.env.GraphEndpoint), originOf(c.env.ARMEndpoint)
 	c.shared = shared
 	c.creds = map[string]azcore.TokenCredential{}
 	c.dirs = map[string]*graphDirectory{}
@@ -292,7 +294,7 @@ func (c *Connector) signIn(ctx context.Context, tenant, scope, op string) error 
 		return err
 	}
 	if _, err := cred.GetToken(ctx, cacheableToken(scope)); err != nil {
-		return c.redact.classify(tenant, "", op, err)
+		return waitedFor(c.redact.classify(tenant, "", op, err), c.shared.authority, "")
 	}
 	return nil
 }

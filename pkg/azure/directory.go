@@ -17,6 +17,8 @@ type graphDirectory struct {
 	g      *graphClient
 	// redact is the connector's (its known credential values).
 	redact *Redactor
+	// authority and graphOrigin name what a timed-out call waited for.
+	authority, graphOrigin string
 }
 
 var _ Directory = (*graphDirectory)(nil)
@@ -24,7 +26,7 @@ var _ Directory = (*graphDirectory)(nil)
 func (d *graphDirectory) Tenant() string { return d.tenant }
 
 func (d *graphDirectory) fail(object, op string, err error) error {
-	return d.redact.classify(d.tenant, object, op, err)
+	return waitedFor(d.redact.classify(d.tenant, object, op, err), d.authority, d.graphOrigin)
 }
 
 // Wire shapes of Graph objects.

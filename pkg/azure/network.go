@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // Unreachable endpoints. A stopped simulator, a wrong host name or a proxy
@@ -213,4 +215,32 @@ func (u *unreachableOrigins) answered(endpoint string) {
 	delete(u.down, endpoint)
 	u.any.Store(len(u.down) > 0)
 	u.mu.Unlock()
+}
+
+// waitedFor completes a deadline error whose text names no endpoint (a call
+// queued behind another's token request gets only the context's error): a
+// failure to get a token waited for authority, anything else for api. Both
+// are origins of the cloud configuration (see Environment.origins).
+func waitedFor(e *Error, authority, api string) *Error {
+	if e == nil || e.Kind != KindTransient || e.Message != "timed out" {
+		return e
+	}
+	var af *azidentity.AuthenticationFailedError
+	ep := api
+	if errors.As(e.Err, &af) || strings.Contains(e.Err.Error(), "Credential") || ep == "" {
+		ep = authority
+	}
+	if ep != "" {
+		e.Message = "timed out waiting for " + ep
+	}
+	return e
+}
+
+// originOf is scheme://host[:port] of a configured endpoint URL, or "".
+func originOf(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return hostOf(u)
 }

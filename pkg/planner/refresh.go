@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -130,7 +131,10 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 
 	r.snap.Calls = r.calls
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		// The reads cut short say which tenant, call and endpoint they
+		// were waiting for (a --timeout hit names what hung); the context's
+		// error stays reachable with errors.Is.
+		return nil, errors.Join(append(r.distinctErrs(), fmt.Errorf("refresh stopped before every object was read: %w", err))...)
 	}
 	return r.snap, r.err()
 }
@@ -291,7 +295,12 @@ func (r *refresher) classify(tenant string, err error) Obs {
 }
 
 // err joins the distinct fatal errors, in a stable order.
-func (r *refresher) err() error {
+func (r *refresher) err() error { return errors.Join(r.distinctErrs()...) }
+
+// distinctErrs are the distinct fatal errors, in a stable order.
+func (r *refresher) distinctErrs() []error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	seen := map[string]bool{}
 	var msgs []string
 	byMsg := map[string]error{}
@@ -308,5 +317,5 @@ func (r *refresher) err() error {
 	for i, s := range msgs {
 		out[i] = byMsg[s]
 	}
-	return errors.Join(out...)
+	return out
 }
