@@ -239,6 +239,36 @@ func (c *Connector) credentialConfig(tenant string) (CredentialConfig, bool) {
 	return CredentialConfig{}, false
 }
 
+// MissingCredentials explains why galshare cannot sign in to tenant, or
+// returns nil when it can, or when the credentials file says method: none
+// for it on purpose (plans then show blocked actions there). The *Error
+// (KindAuthFailed) names the environment variables and the credentials-file
+// entry to set: a managed consumer without credentials is a configuration
+// error, not a consent for a human to give.
+func (c *Connector) MissingCredentials(tenant string) error {
+	if cfg, ok := c.credentialConfig(tenant); ok || cfg.EffectiveMethod() == MethodNone {
+		return nil
+	}
+	return c.noCredentials(tenant)
+}
+
+// noCredentials is the error for a tenant galshare has no credentials for.
+func (c *Connector) noCredentials(tenant string) *Error {
+	p := envPrefix(tenant)
+	msg := "no credentials configured for this tenant"
+	if id, ok := c.lookupEnv(p + "CLIENT_ID"); ok && id != "" {
+		msg = p + "CLIENT_ID is set but none of " + p + "CLIENT_SECRET, " + p + "CERTIFICATE_FILE or " + p + "FEDERATED_TOKEN_FILE"
+	}
+	file := "the credentials file (--credentials or " + CredentialsEnvVar + ")"
+	if c.opts.Credentials != nil {
+		file = "the credentials file given"
+	}
+	return &Error{Tenant: tenant, Op: "sign in", Kind: KindAuthFailed, Message: msg, redactor: c.redact,
+		Fix: fmt.Sprintf("set %sCLIENT_ID and %sCLIENT_SECRET (or _CERTIFICATE_FILE or _FEDERATED_TOKEN_FILE), "+
+			"or add the entry tenants: {%s: {clientId: …, clientSecretEnv: …}} to %s; "+
+			"check the tenant id if it is mistyped; or mark the consumer access: manual", p, p, strings.ToLower(tenant), file)}
+}
+
 // HasCredentials reports whether galshare is configured to sign in to tenant,
 // without any network call. The planner shows blocked actions for tenants
 // without credentials instead of reading them.
@@ -257,9 +287,7 @@ func (c *Connector) credential(tenant string) (azcore.TokenCredential, error) {
 	}
 	cfg, ok := c.credentialConfig(tenant)
 	if !ok {
-		return nil, &Error{Tenant: tenant, Op: "sign in", Kind: KindAuthFailed,
-			Message: "no credentials configured for this tenant",
-			Fix:     fmt.Sprintf("add tenant %s to the credentials file, set %sCLIENT_ID/_CLIENT_SECRET, or mark the consumer access: manual", tenant, envPrefix(tenant))}
+		return nil, c.noCredentials(tenant)
 	}
 	cred, err := c.buildCredential(tenant, cfg)
 	if err != nil {

@@ -24,9 +24,10 @@ import (
 //   - Entra client-secret shapes (3–5 characters, "Q~", 25–40 more: the
 //     shape of every secret Entra issues today);
 //   - long base64-like runs (32 characters or more of letters, digits, +, _,
-//     ~ and -, mixing upper case, lower case and digits), the shape of opaque
-//     tokens and older secrets. GUIDs, resource names, ARM ids and hex
-//     digests do not mix all three and are kept.
+//     ~ and -, mixing upper case, lower case and digits as randomly as
+//     base64 does, see looksRandom), the shape of opaque tokens and older
+//     secrets. GUIDs, resource names, ARM ids, hex digests and CamelCase
+//     names are kept.
 //
 // pkg/azure applies it where server text enters an *Error (shorten, and
 // Error's rendering, which also redacts the connector's known values) and a
@@ -115,28 +116,43 @@ func RedactShapes(s string) string {
 	s = reJWT.ReplaceAllString(s, Redacted)
 	s = reEntraSecret.ReplaceAllString(s, Redacted)
 	return reOpaqueRun.ReplaceAllStringFunc(s, func(run string) string {
-		if mixesCases(run) {
+		if looksRandom(run) {
 			return Redacted
 		}
 		return run
 	})
 }
 
-// mixesCases reports whether s has an upper-case letter, a lower-case letter
-// and a digit.
-func mixesCases(s string) bool {
-	var up, low, dig bool
-	for _, c := range s {
+// looksRandom reports whether s has an upper-case letter, a lower-case
+// letter and a digit, and switches between those classes as often as random
+// base64 does (about two pairs of neighbours in three; a threshold of 0.4
+// misses one random 40-character run in a thousand). CamelCase names with
+// digits (a Go test's temp directory, TestApplySavedPlan1234567890) switch
+// only at word boundaries, about one pair in four, and are kept.
+func looksRandom(s string) bool {
+	class := func(c rune) int {
 		switch {
 		case unicode.IsUpper(c):
-			up = true
+			return 1
 		case unicode.IsLower(c):
-			low = true
+			return 2
 		case unicode.IsDigit(c):
-			dig = true
+			return 3
 		}
+		return 0
 	}
-	return up && low && dig
+	var seen [4]bool
+	switches, prev, n := 0, -1, 0
+	for _, c := range s {
+		k := class(c)
+		seen[k] = true
+		if prev >= 0 && k != prev {
+			switches++
+		}
+		prev = k
+		n++
+	}
+	return seen[1] && seen[2] && seen[3] && n > 1 && float64(switches) >= 0.4*float64(n-1)
 }
 
 // RedactingWriter returns a writer that redacts each write before passing it

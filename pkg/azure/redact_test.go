@@ -14,6 +14,7 @@ func TestRedactShapes(t *testing.T) {
 		{"jwt", "token eyJhbGciOiJSUzI1NiJ9.eyJvaWQiOiJ4In0.c2lnbmF0dXJl rejected", true},
 		{"entra secret", "secret abc8Q~Zx9yW_vU.tS7rQ-pO6nM~lK5jI4hG3fE2d here", true},
 		{"opaque base64 run", "key Zm9vYmFyQmF6UXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWpr end", true},
+		{"go temp dir", "manifest /tmp/TestApplySavedPlanStaleness1234567890/001/quickstart.yaml changed", false},
 		{"guid", "tenant 11111111-1111-1111-1111-111111111111 object 3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b", false},
 		{"arm id", "/subscriptions/aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa/resourceGroups/images-rg/providers/Microsoft.Compute/galleries/myGallery", false},
 		{"sha256", "manifest sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", false},

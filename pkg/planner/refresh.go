@@ -88,6 +88,9 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 		preflightOn: !opts.NoPreflight}
 	r.snap.ReadAt = now.UTC()
 	r.tenants()
+	if err := missingCredentials(m, conn); err != nil {
+		return nil, err
+	}
 	if !conn.HasCredentials(m.Publisher.Tenant) {
 		return nil, &azure.Error{Tenant: m.Publisher.Tenant, Op: "sign in", Kind: azure.KindAuthFailed,
 			Message: "no credentials configured for the publisher tenant",
@@ -221,6 +224,39 @@ func (r *refresher) goRead(f func(ctx context.Context)) {
 		defer func() { <-r.sem }()
 		f(r.ctx)
 	})
+}
+
+// credentialExplainer is implemented by *azure.Connector: why galshare has
+// no credentials for a tenant (nil: it has, or the tenant is marked
+// method: none on purpose).
+type credentialExplainer interface {
+	MissingCredentials(tenant string) error
+}
+
+// missingCredentials fails refresh for the publisher and every managed
+// consumer galshare cannot sign in to, naming what to configure. Such a
+// tenant used to be planned as blocked on a consent (exit 3) with a
+// real-looking consent URL, although no human consent can fix a missing
+// variable or a mistyped tenant id. A Connector without the method (test
+// fakes) keeps the HasCredentials behaviour.
+func missingCredentials(m *spec.Manifest, conn Connector) error {
+	ex, ok := conn.(credentialExplainer)
+	if !ok {
+		return nil
+	}
+	var errs []error
+	check := func(tenant, what string) {
+		if err := ex.MissingCredentials(tenant); err != nil {
+			errs = append(errs, azure.Classify(tenant, what, "", err))
+		}
+	}
+	check(m.Publisher.Tenant, "publisher")
+	for _, c := range m.Consumers {
+		if c.Access != spec.AccessManual {
+			check(c.Tenant, "consumer "+c.Name+" (access: managed)")
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // call counts one API call.
