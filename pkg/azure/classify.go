@@ -291,6 +291,16 @@ func classifyAuth(e *Error, af *azidentity.AuthenticationFailedError) {
 			classifyDeadline(e, af)
 			return
 		}
+		// MSAL reached the authority but could not use its discovery
+		// document (empty, not JSON, no endpoints): the endpoint is wrong or
+		// broken, and no credential can fix that.
+		if i := strings.Index(af.Error(), "unable to resolve an endpoint: "); i >= 0 {
+			e.Kind = KindInvalid
+			e.Message = shorten("the sign-in authority's discovery document is unusable: " +
+				af.Error()[i+len("unable to resolve an endpoint: "):])
+			e.Fix = "check authorityHost in the cloud configuration (--cloud) and that the endpoint is a working Entra ID authority"
+			return
+		}
 	}
 	if text == "" {
 		text = af.Error()

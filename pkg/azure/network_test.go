@@ -169,3 +169,27 @@ func TestHungEndpointTimesOut(t *testing.T) {
 		t.Errorf("%d attempts against a hung endpoint, want at most %d", n, 1+timeoutRetries)
 	}
 }
+
+// TestUnusableDiscoveryIsNotCredentials: an authority that answers its
+// discovery request with nothing usable (an empty 200, as a broken proxy or
+// a server that gave up on a timed-out request sends) is the endpoint's
+// fault, not the credentials'.
+func TestUnusableDiscoveryIsNotCredentials(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	env := Environment{Name: "empty", CACertPEM: ca, AuthorityHost: srv.URL + "/", ARMEndpoint: srv.URL,
+		ARMAudience: "https://management.core.windows.net/", GraphEndpoint: srv.URL, GraphAudience: "https://graph.microsoft.com",
+		Credentials: map[string]CredentialConfig{simPub: {Method: MethodClientSecret, ClientID: "c0000000-0000-0000-0000-000000000001",
+			ClientSecret: NewSecret("empty-test-secret-value"), source: "test"}}}
+	c, err := NewConnector(Options{Env: env, LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	err = c.SignIn(t.Context(), simPub)
+	if KindOf(err) != KindInvalid || strings.Contains(err.Error(), "check the credentials") ||
+		!strings.Contains(err.Error(), "discovery document is unusable") {
+		t.Fatalf("kind %v: %v", KindOf(err), err)
+	}
+}
