@@ -35,9 +35,9 @@ type azureFlags struct {
 }
 
 // Deadlines (README "Deadlines"). One HTTP request may take
-// --request-timeout (30 s); a request that cannot reach its endpoint is
-// retried twice within seconds, one that got no answer once (pkg/azure
-// network.go); throttling and server failures are retried within a 2 min
+// --request-timeout (20 s); a request that cannot reach its endpoint is
+// retried twice within seconds, one that got no answer not at all, and later
+// calls to that endpoint fail at once for a minute (pkg/azure network.go); throttling and server failures are retried within a 2 min
 // budget per call. --timeout bounds the whole command: plan and verify stop
 // after defaultTimeout, apply and destroy have no overall deadline by
 // default (their replication waits have --wait-timeout and every call is
@@ -72,7 +72,7 @@ func (f *azureFlags) register(cmd *cobra.Command) {
 	}
 	fs.DurationVar(&f.timeout, "timeout", def, usage)
 	fs.DurationVar(&f.requestTimeout, "request-timeout", azure.DefaultRequestTimeout,
-		"deadline of one HTTP request to Azure; an endpoint that does not answer in time is retried once, then reported")
+		"deadline of one HTTP request to Azure; an endpoint that does not answer in time is reported at once, and not called again for a minute")
 	if run := cmd.RunE; run != nil {
 		cmd.RunE = func(cmd *cobra.Command, args []string) error { return f.withDeadline(cmd, args, run) }
 	}

@@ -34,9 +34,10 @@ type Options struct {
 	// ShouldRetry set here replaces galshare's rules.
 	Retry policy.RetryOptions
 	// RequestTimeout bounds one HTTP request, connect to last byte
-	// (0: DefaultRequestTimeout, 30 s). A request that gets no answer in
-	// time is retried at most once and then fails as KindNetwork naming
-	// the endpoint.
+	// (0: DefaultRequestTimeout, 20 s). A request that gets no answer in
+	// time is not retried: it fails as KindNetwork naming the endpoint, and
+	// calls to that endpoint fail without a request for a minute
+	// (network.go).
 	RequestTimeout time.Duration
 	// RetryBudget bounds the time one Graph or ARM call spends retrying: no
 	// retry starts past it (0: DefaultRetryBudget, negative: no bound beyond
@@ -72,6 +73,9 @@ type Connector struct {
 	// redact knows every credential value this connector (and those
 	// AppClients derives) has read or received (redact.go).
 	redact *Redactor
+	// down remembers the endpoints calls gave up on as unreachable, for
+	// this connector and those AppClients derives (network.go).
+	down *unreachableOrigins
 
 	// appID/appSecret make this a connector that signs in as the shared app
 	// itself in every tenant (see AppClients).
@@ -130,11 +134,13 @@ func NewConnector(opts Options) (*Connector, error) {
 	for _, cfg := range opts.Env.Credentials {
 		red.AddSecret(cfg.ClientSecret)
 	}
+	down := newUnreachableOrigins()
 	c := &Connector{
-		env: opts.Env, opts: opts, httpClient: hc, log: log, redact: red,
+		env: opts.Env, opts: opts, httpClient: hc, log: log, redact: red, down: down,
 		apiTransport:  newGuardTransport(hc, opts.Env.endpointURLs()...),
 		credTransport: newGuardTransport(hc, append(opts.Env.endpointURLs(), managedIdentityOrigins(opts.LookupEnv)...)...),
 	}
+	c.apiTransport.down, c.credTransport.down = down, down
 	if err := c.initShared(); err != nil {
 		return nil, err
 	}
@@ -152,7 +158,7 @@ func (c *Connector) initShared() error {
 		Telemetry:        policy.TelemetryOptions{ApplicationID: c.opts.UserAgent},
 		PerRetryPolicies: []policy.Policy{&logPolicy{log: c.log, calls: &c.calls, redact: c.redact}},
 	}
-	down := newUnreachableOrigins()
+	down := c.down
 	c.credOpts = base
 	credRules := credentialRetryRules(base.Retry)
 	credRules.down = down
@@ -200,7 +206,7 @@ func (c *Connector) AppClients(appID string, secret Secret) *Connector {
 	a := &Connector{
 		env: c.env, opts: c.opts, httpClient: c.httpClient, log: c.log,
 		apiTransport: c.apiTransport, credTransport: c.credTransport,
-		appID: appID, appSecret: secret, redact: c.redact,
+		appID: appID, appSecret: secret, redact: c.redact, down: c.down,
 	}
 	c.redact.AddSecret(secret)
 	if err := a.initShared(); err != nil {

@@ -101,14 +101,15 @@
 // # Unreachable endpoints and deadlines
 //
 // Each HTTP request is bounded by Options.RequestTimeout (DefaultRequestTimeout,
-// 30 s). An endpoint that cannot be reached — connection refused, DNS failure,
+// 20 s). An endpoint that cannot be reached — connection refused, DNS failure,
 // no route, a TLS handshake or certificate failure, no answer in time — is
 // KindNetwork, in every pipeline including the token requests: the message
 // names the endpoint ("cannot reach https://host:port (connection refused):
 // this is the network, not the credentials"), a request is retried at most
-// twice after such a failure (once after a timeout, never after a TLS one),
-// and once a call has given up on an endpoint, later calls to it are not
-// retried until it answers again. The executor does not retry KindNetwork
+// twice after such a failure (never after a timeout or a TLS failure), and
+// once a call has given up on an endpoint, later calls to it are not retried
+// until it answers again; after a timeout they fail without a request for a
+// minute. The executor does not retry KindNetwork
 // (network.go). A dropped connection after the server was reached stays
 // KindTransient. A call cut short by the caller's deadline (--timeout) is
 // KindTransient "timed out waiting for ENDPOINT".

@@ -36,15 +36,18 @@ const (
 	// DefaultRequestTimeout bounds one HTTP request (one attempt: connect,
 	// headers and body) when Options.RequestTimeout is 0. Every call galshare
 	// makes is answered in well under a second by a healthy Azure; long
-	// operations are polled with short requests.
-	DefaultRequestTimeout = 30 * time.Second
+	// operations are polled with short requests. It stays under MSAL's own
+	// fixed 30 s deadline for a token request, so that galshare's timeout is
+	// the one that fires and names the endpoint.
+	DefaultRequestTimeout = 20 * time.Second
 	// unreachableRetries bounds the retries of one request after connection
 	// refused, DNS, routing or TLS failures: with azcore's backoff (0.8 s,
 	// 2.4 s) a dead endpoint fails in about three seconds.
 	unreachableRetries = 2
 	// timeoutRetries bounds the retries of one request after it got no answer
-	// within the request timeout: a hung endpoint rarely recovers in seconds.
-	timeoutRetries = 1
+	// within the request timeout: none, as a hung endpoint rarely recovers in
+	// seconds and each try costs a whole request timeout.
+	timeoutRetries = 0
 )
 
 // networkError is a request that could not reach its endpoint.
@@ -175,40 +178,73 @@ func classifyNetwork(e *Error, ne *networkError) {
 // given up on as unreachable. azidentity lets one token request per
 // credential run at a time, so without it every read queued behind a dead
 // authority paid the full short retry again, one after the other (a plan of
-// a dozen reads took 25 s). A later call to such an endpoint is still tried
-// once — the endpoint may be back — but not retried; any answer from the
-// endpoint forgets it.
+// a dozen reads took 25 s against a stopped simulator, 5 min against a hung
+// one). A later call to an endpoint that refused connections is still tried
+// once — it may be back, and finding out costs milliseconds — but not
+// retried; a call to an endpoint that did not answer in time fails at once,
+// without a request, for hungFor after that (finding out costs a whole
+// request timeout). Any answer from the endpoint forgets it.
 type unreachableOrigins struct {
 	mu   sync.Mutex
-	down map[string]bool
+	down map[string]downEntry
 	any  atomic.Bool
+	now  func() time.Time
 }
+
+// downEntry is one endpoint given up on: the failure and when.
+type downEntry struct {
+	err *networkError
+	at  time.Time
+}
+
+// hungFor is how long calls to an endpoint that did not answer in time fail
+// without a request.
+const hungFor = time.Minute
 
 func newUnreachableOrigins() *unreachableOrigins {
-	return &unreachableOrigins{down: map[string]bool{}}
+	return &unreachableOrigins{down: map[string]downEntry{}, now: time.Now}
 }
 
-// mark records endpoint as unreachable.
-func (u *unreachableOrigins) mark(endpoint string) {
+// mark records the endpoint of ne as unreachable.
+func (u *unreachableOrigins) mark(ne *networkError) {
+	if u == nil {
+		return
+	}
 	u.mu.Lock()
-	u.down[endpoint] = true
+	u.down[ne.Endpoint] = downEntry{err: ne, at: u.now()}
 	u.any.Store(true)
 	u.mu.Unlock()
 }
 
 // isDown reports whether endpoint was given up on and has not answered since.
 func (u *unreachableOrigins) isDown(endpoint string) bool {
-	if !u.any.Load() {
+	if u == nil || !u.any.Load() {
 		return false
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return u.down[endpoint]
+	_, ok := u.down[endpoint]
+	return ok
+}
+
+// hung returns the failure of an endpoint that did not answer in time less
+// than hungFor ago, or nil: a request to it is not sent.
+func (u *unreachableOrigins) hung(endpoint string) *networkError {
+	if u == nil || !u.any.Load() {
+		return nil
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	d, ok := u.down[endpoint]
+	if !ok || !d.err.Timeout || u.now().Sub(d.at) >= hungFor {
+		return nil
+	}
+	return d.err
 }
 
 // answered forgets the endpoint of a request that got an answer.
 func (u *unreachableOrigins) answered(endpoint string) {
-	if !u.any.Load() {
+	if u == nil || !u.any.Load() {
 		return
 	}
 	u.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -133,12 +134,15 @@ func TestNetworkErrorsClassified(t *testing.T) {
 
 // Issue 12.8: a hung endpoint (accepts, never answers) cost 120 s per
 // request. Each request has Options.RequestTimeout; a timed-out request is
-// retried at most timeoutRetries times and the error names the endpoint.
+// retried at most timeoutRetries times (none) and the error names the
+// endpoint.
 func TestHungEndpointTimesOut(t *testing.T) {
 	release := make(chan struct{})
 	// The handler answers nothing until the test ends, even once the client
 	// has given up (an answer then could race a retry's request).
+	var hits atomic.Int64
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
 		<-release
 	}))
 	t.Cleanup(srv.Close)
@@ -167,6 +171,15 @@ func TestHungEndpointTimesOut(t *testing.T) {
 	}
 	if n := c.Calls(); n > 1+timeoutRetries {
 		t.Errorf("%d attempts against a hung endpoint, want at most %d", n, 1+timeoutRetries)
+	}
+	// Another call to the endpoint just given up on fails at once, without
+	// a request (each would cost a whole request timeout).
+	before := hits.Load()
+	if err := c.SignIn(t.Context(), simPub); KindOf(err) != KindNetwork || !strings.Contains(err.Error(), "no answer within 50ms") {
+		t.Fatalf("second call: %v", err)
+	}
+	if after := hits.Load(); after != before {
+		t.Errorf("second call sent %d requests to the hung endpoint, want none", after-before)
 	}
 }
 

@@ -188,7 +188,7 @@ type retryGate struct{ r *retryRules }
 // Do implements policy.Policy.
 func (g retryGate) Do(req *policy.Request) (*http.Response, error) {
 	resp, err := req.Next()
-	if err == nil && g.r.down != nil {
+	if err == nil {
 		g.r.down.answered(hostOf(req.Raw().URL))
 	}
 	if err == nil || req.Raw().Context().Err() != nil {
@@ -205,7 +205,7 @@ func (g retryGate) Do(req *policy.Request) (*http.Response, error) {
 func (r *retryRules) stopAfter(st *callState, err error) bool {
 	var ne *networkError
 	if errors.As(err, &ne) {
-		if r.down != nil && r.down.isDown(ne.Endpoint) {
+		if r.down.isDown(ne.Endpoint) {
 			return true
 		}
 		stop := false
@@ -213,14 +213,15 @@ func (r *retryRules) stopAfter(st *callState, err error) bool {
 		case ne.TLS:
 			stop = true
 		case ne.Timeout:
+			// A hung endpoint is remembered at once: every other call
+			// queued behind this one would pay a whole timeout.
+			r.down.mark(ne)
 			stop = st.timeouts.Add(1) > r.timeouts
 		default:
 			stop = st.unreachable.Add(1) > r.unreachable
 		}
 		if stop {
-			if r.down != nil {
-				r.down.mark(ne.Endpoint)
-			}
+			r.down.mark(ne)
 			return true
 		}
 	}
