@@ -103,6 +103,9 @@ func (r *Redactor) classify(tenant, object, op string, err error) *Error {
 	e := Classify(tenant, object, op, err)
 	if e != nil && r != nil {
 		e.redactor = r
+		// Callers that print a field alone (verify's table prints Message)
+		// get it redacted too.
+		e.Message, e.Fix = r.Redact(e.Message), r.Redact(e.Fix)
 	}
 	return e
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -154,6 +155,10 @@ func TestRedactServerErrorText(t *testing.T) {
 				"JWT payload": strings.Split(echoJWT, ".")[1]} {
 				if strings.Contains(err.Error(), v) {
 					t.Errorf("error string holds the %s: %v", what, err)
+				}
+				var ae *azure.Error
+				if errors.As(err, &ae) && (strings.Contains(ae.Message, v) || strings.Contains(ae.Fix, v)) {
+					t.Errorf("the error's Message or Fix holds the %s: %q", what, ae.Message)
 				}
 				if strings.Contains(log.String(), v) {
 					t.Errorf("trace log holds the %s:\n%s", what, log.String())
