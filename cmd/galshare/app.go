@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/galshare/galshare/pkg/azure"
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/term"
 )
@@ -49,6 +50,14 @@ type app struct {
 
 	// refreshLogEvery replaces refreshLogEvery (tests; zero: the default).
 	refreshLogEvery time.Duration
+	// stderrFile is the stderr given to newApp when it is a file (for the
+	// terminal's size; stderr itself is wrapped by the redactor).
+	stderrFile *os.File
+
+	// redact removes credentials from everything written to stderr (logs,
+	// errors, progress): the last line of defence behind pkg/azure's own
+	// redaction. Connectors add the credential values they read to it.
+	redact *azure.Redactor
 }
 
 // newApp builds the app for one CLI invocation.
@@ -56,13 +65,18 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
+	red := azure.NewRedactor()
 	a := &app{
 		stdin:     stdin,
 		stdout:    stdout,
-		stderr:    stderr,
+		stderr:    azure.RedactingWriter(stderr, red),
 		getenv:    getenv,
 		isTTY:     isTerminal(stdout),
 		stderrTTY: isTerminal(stderr),
+		redact:    red,
+	}
+	if f, ok := stderr.(*os.File); ok {
+		a.stderrFile = f
 	}
 	a.log = a.newLogger(hclog.Warn)
 	return a

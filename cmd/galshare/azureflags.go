@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/galshare/galshare/pkg/azure"
 	"github.com/galshare/galshare/pkg/planner"
@@ -27,6 +29,29 @@ type azureFlags struct {
 	state           stateFlag
 	forceState      bool
 	parallelism     int
+	// timeout is --timeout, the deadline of the whole command (0: none);
+	// requestTimeout is --request-timeout, the bound of one HTTP request.
+	timeout        time.Duration
+	requestTimeout time.Duration
+}
+
+// Deadlines (README "Deadlines"). One HTTP request may take
+// --request-timeout (20 s); a request that cannot reach its endpoint is
+// retried twice within seconds, one that got no answer not at all, and later
+// calls to that endpoint fail at once for a minute (pkg/azure network.go); throttling and server failures are retried within a 2 min
+// budget per call. --timeout bounds the whole command: plan and verify stop
+// after defaultTimeout, apply and destroy have no overall deadline by
+// default (their replication waits have --wait-timeout and every call is
+// bounded as above).
+const defaultTimeout = 10 * time.Minute
+
+// defaultTimeoutFor is the --timeout default of a command.
+func defaultTimeoutFor(name string) time.Duration {
+	switch name {
+	case "plan", "verify":
+		return defaultTimeout
+	}
+	return 0
 }
 
 func newAzureFlags() *azureFlags {
@@ -42,6 +67,54 @@ func (f *azureFlags) register(cmd *cobra.Command) {
 	f.state.register(fs)
 	fs.BoolVar(&f.forceState, "force-state", false, "use the state even though it was written for a manifest of another name")
 	fs.IntVar(&f.parallelism, "parallelism", planner.DefaultParallelism, "at most `N` requests to Azure on the wire at once (token requests included)")
+	def := defaultTimeoutFor(cmd.Name())
+	usage := "deadline of the whole command (0: none); what was still waiting is named when it is hit"
+	if def == 0 {
+		usage = "deadline of the whole command (default none: every call is bounded, replication waits by --wait-timeout); what was still waiting is named when it is hit"
+	}
+	fs.DurationVar(&f.timeout, "timeout", def, usage)
+	fs.DurationVar(&f.requestTimeout, "request-timeout", azure.DefaultRequestTimeout,
+		"deadline of one HTTP request to Azure; an endpoint that does not answer in time is reported at once, and not called again for a minute")
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(cmd *cobra.Command, args []string) error { return f.withDeadline(cmd, args, run) }
+	}
+}
+
+// withDeadline runs a command's RunE under --timeout. When the deadline
+// cuts the command short its error says so, after the lines that name the
+// calls that were still waiting (tenant, call, endpoint).
+func (f *azureFlags) withDeadline(cmd *cobra.Command, args []string, run func(*cobra.Command, []string) error) error {
+	d := f.timeout
+	if d < 0 {
+		return fmt.Errorf("--timeout must not be negative (got %s)", d)
+	}
+	// verify --retry-for longer than the default deadline asks for the time.
+	if fl := cmd.Flags().Lookup("retry-for"); fl != nil && !cmd.Flags().Changed("timeout") {
+		if rf, err := time.ParseDuration(fl.Value.String()); err == nil && d > 0 && rf+time.Minute > d {
+			d = rf + time.Minute
+		}
+	}
+	if d == 0 {
+		return run(cmd, args)
+	}
+	parent := cmd.Context()
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(parent, d)
+	defer cancel()
+	cmd.SetContext(ctx)
+	err := run(cmd, args)
+	if err == nil || parent.Err() != nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return err
+	}
+	hit := fmt.Errorf("%s did not finish within --timeout %s; the calls still waiting are named above (raise --timeout, or check the endpoints they name)",
+		cmd.Name(), d)
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		return withExitCode(ee.code, hit)
+	}
+	return fmt.Errorf("%w; %s did not finish within --timeout %s (raise --timeout, or check the endpoint named)", err, cmd.Name(), d)
 }
 
 // connector builds the pkg/azure connector from the flags (or their
@@ -49,6 +122,9 @@ func (f *azureFlags) register(cmd *cobra.Command) {
 func (f *azureFlags) connector(a *app) (*azure.Connector, error) {
 	if f.parallelism < 1 {
 		return nil, fmt.Errorf("--parallelism must be at least 1 (got %d)", f.parallelism)
+	}
+	if f.requestTimeout <= 0 {
+		return nil, fmt.Errorf("--request-timeout must be positive (got %s)", f.requestTimeout)
 	}
 	opts := azure.Options{
 		LookupEnv: func(k string) (string, bool) {
@@ -61,6 +137,10 @@ func (f *azureFlags) connector(a *app) (*azure.Connector, error) {
 		// counts every request (tokens included) and work waiting on
 		// something else holds no slot (see azure.Options.MaxInFlight).
 		MaxInFlight: f.parallelism,
+		// The CLI's redactor: every credential value the connector reads or
+		// receives is also removed from what galshare prints.
+		Redactor:       a.redact,
+		RequestTimeout: f.requestTimeout,
 	}
 	cloudFile := firstNonEmpty(f.cloudFile, a.getenv(envCloud))
 	if cloudFile != "" {

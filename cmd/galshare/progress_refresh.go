@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
 
@@ -82,7 +81,7 @@ func refreshStatusLine(s planner.RefreshStatus, d time.Duration) string {
 
 // stderrCols is the width of the terminal stderr is on (80 if unknown).
 func stderrCols(a *app) int {
-	if f, ok := a.stderr.(*os.File); ok {
+	if f := a.stderrFile; f != nil {
 		if c, _, err := term.GetSize(int(f.Fd())); err == nil && c > 20 {
 			return c
 		}

@@ -131,7 +131,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetErr(a.stderr)
 
 	cmd, err := root.ExecuteContextC(ctx)
 	err = explainUsageError(cmd, err)
@@ -143,7 +143,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			// Errors name addresses and values from the manifest, state
 			// and Azure: escape them (line by line, so a joined error
 			// keeps its lines).
-			lines := strings.Split(err.Error(), "\n")
+			// Redacted first: an error may hold any text a server sent.
+			lines := strings.Split(a.redact.Redact(err.Error()), "\n")
 			for i, l := range lines {
 				lines[i] = termtext.Escape(l)
 			}

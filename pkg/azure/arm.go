@@ -101,7 +101,7 @@ func (r *armResources) rawARM() *rawARM {
 func (r *armResources) Tenant() string { return r.tenant }
 
 func (r *armResources) fail(object, op string, err error) error {
-	return Classify(r.tenant, object, op, err)
+	return waitedFor(r.shared.redact.classify(r.tenant, object, op, err), r.shared.authority, r.shared.armOrigin)
 }
 
 // authorization returns the tenant's role-assignment and role-definition

@@ -62,17 +62,14 @@ func Classify(tenant, object, op string, err error) *Error {
 		classifyResponse(e, re)
 	case errors.Is(err, context.Canceled):
 		e.Kind, e.Message = KindUnknown, "cancelled"
-	case errors.Is(err, context.DeadlineExceeded):
-		e.Kind, e.Message = KindTransient, "timed out"
-		e.Fix = "retry; if it keeps timing out check connectivity to the endpoint"
 	case isCredentialUnavailable(err):
 		e.Kind = KindAuthFailed
 		e.Message = shorten(err.Error())
 		e.Fix = fmt.Sprintf("configure credentials for tenant %s (credentials file, GALSHARE_TENANT_* variables or `az login --tenant %s`)", tenant, tenant)
-	case isTLSTrustError(err):
-		e.Kind = KindInvalid
-		e.Message = shorten(err.Error())
-		e.Fix = tlsFix
+	case networkOf(err) != nil:
+		classifyNetwork(e, networkOf(err))
+	case errors.Is(err, context.DeadlineExceeded):
+		classifyDeadline(e, err)
 	case isNetworkError(err):
 		e.Kind = KindTransient
 		e.Message = shorten(err.Error())
@@ -283,6 +280,28 @@ func classifyAuth(e *Error, af *azidentity.AuthenticationFailedError) {
 			}
 		}
 	}
+	if af.RawResponse == nil {
+		// A transport failure inside the token request: MSAL passed on its
+		// text only. It is the network (or a deadline), not the credentials.
+		if ne := networkFromText(af); ne != nil {
+			classifyNetwork(e, ne)
+			return
+		}
+		if strings.Contains(af.Error(), context.DeadlineExceeded.Error()) {
+			classifyDeadline(e, af)
+			return
+		}
+		// MSAL reached the authority but could not use its discovery
+		// document (empty, not JSON, no endpoints): the endpoint is wrong or
+		// broken, and no credential can fix that.
+		if i := strings.Index(af.Error(), "unable to resolve an endpoint: "); i >= 0 {
+			e.Kind = KindInvalid
+			e.Message = shorten("the sign-in authority's discovery document is unusable: " +
+				af.Error()[i+len("unable to resolve an endpoint: "):])
+			e.Fix = "check authorityHost in the cloud configuration (--cloud) and that the endpoint is a working Entra ID authority"
+			return
+		}
+	}
 	if text == "" {
 		text = af.Error()
 		// Drop azidentity's troubleshooting link; keep the cause, which MSAL puts
@@ -298,10 +317,6 @@ func classifyAuth(e *Error, af *azidentity.AuthenticationFailedError) {
 	}
 	e.Message = shorten(text)
 	e.Fix = "check the credentials configured for tenant " + e.Tenant
-	if af.RawResponse == nil && strings.Contains(text, "x509: ") {
-		e.Kind, e.Fix = KindInvalid, tlsFix
-		return
-	}
 	if af.RawResponse == nil && looksLikeNetwork(text) {
 		e.Kind = KindTransient
 		e.Fix = "cannot reach the sign-in authority; check network access and the cloud configuration (--cloud)"
@@ -356,6 +371,18 @@ func classifyAADSTS(e *Error, code, text string) {
 	}
 	e.Message = shorten(firstLine(msg))
 	e.Fix = "check the credentials configured for tenant " + e.Tenant
+}
+
+// classifyDeadline fills e for a call cut short by a deadline: the run's
+// (--timeout) or MSAL's own per-request one. It names the endpoint the call
+// was waiting for when the error says it.
+func classifyDeadline(e *Error, err error) {
+	e.Kind = KindTransient
+	e.Message = "timed out"
+	if ep := reURL.FindString(err.Error()); ep != "" {
+		e.Message = "timed out waiting for " + ep
+	}
+	e.Fix = "the endpoint did not answer in time; check connectivity to it, or allow more time (--timeout)"
 }
 
 // parseRetryAfter reads the retry headers the way azcore does.
@@ -428,9 +455,10 @@ func firstLine(s string) string {
 	return s
 }
 
-// shorten makes s one line of at most maxMessage runes.
+// shorten makes s one line of at most maxMessage runes, credential shapes
+// redacted first (a cut could leave a secret's prefix unrecognisable).
 func shorten(s string) string {
-	s = oneLine(s)
+	s = RedactShapes(oneLine(s))
 	r := []rune(s)
 	if len(r) > maxMessage {
 		return string(r[:maxMessage-1]) + "…"

@@ -186,8 +186,11 @@ func TestClassify(t *testing.T) {
 		},
 		{
 			name: "network error",
+			// Issue 14.4: an endpoint that refuses connections is the network,
+			// failed fast (the pipeline's short retries), not the executor's
+			// minutes of transient retries.
 			err:  fmt.Errorf("Get x: %w", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}),
-			kind: KindTransient, retryable: true,
+			kind: KindNetwork,
 		},
 		{name: "cancelled", err: context.Canceled, kind: KindUnknown},
 		{name: "other", err: errors.New("boom"), kind: KindUnknown},
@@ -285,10 +288,10 @@ func TestClassifyUnreachableAuthority(t *testing.T) {
 	}
 	err = c.SignIn(t.Context(), "t1")
 	var e *Error
-	if !errors.As(err, &e) || e.Kind != KindTransient || !IsRetryable(err) {
+	if !errors.As(err, &e) || e.Kind != KindNetwork || IsRetryable(err) {
 		t.Fatalf("err = %v (kind %v)", err, KindOf(err))
 	}
-	mustContain(t, "error", e.Error(), "tenant t1", "sign in", "connection refused", "--cloud")
+	mustContain(t, "error", e.Error(), "tenant t1", "sign in", "cannot reach https://127.0.0.1:1 (connection refused)", "not the credentials", "--cloud")
 	if strings.Contains(e.Error(), testSecretValue) || strings.Contains(e.Error(), "troubleshoot") {
 		t.Errorf("error line: %s", e.Error())
 	}

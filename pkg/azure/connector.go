@@ -33,12 +33,22 @@ type Options struct {
 	// package doc's Retries section says how Graph and ARM calls use them. A
 	// ShouldRetry set here replaces galshare's rules.
 	Retry policy.RetryOptions
+	// RequestTimeout bounds one HTTP request, connect to last byte
+	// (0: DefaultRequestTimeout, 20 s). A request that gets no answer in
+	// time is not retried: it fails as KindNetwork naming the endpoint, and
+	// calls to that endpoint fail without a request for a minute
+	// (network.go).
+	RequestTimeout time.Duration
 	// RetryBudget bounds the time one Graph or ARM call spends retrying: no
 	// retry starts past it (0: DefaultRetryBudget, negative: no bound beyond
 	// MaxRetries).
 	RetryBudget time.Duration
 	// UserAgent is added to every request's telemetry (default "galshare").
 	UserAgent string
+	// Redactor, when set, is shared with the caller (the CLI redacts its
+	// stderr with it): the connector adds every credential value it reads
+	// or receives. nil: the connector makes its own.
+	Redactor *Redactor
 	// MaxInFlight bounds the HTTP requests this connector (and the
 	// connectors AppClients derives from it) has on the wire at once, token
 	// requests included: --parallelism (0: unbounded). See limit.go.
@@ -60,6 +70,12 @@ type Connector struct {
 	credTransport *guardTransport
 	log           hclog.Logger
 	calls         atomic.Int64
+	// redact knows every credential value this connector (and those
+	// AppClients derives) has read or received (redact.go).
+	redact *Redactor
+	// down remembers the endpoints calls gave up on as unreachable, for
+	// this connector and those AppClients derives (network.go).
+	down *unreachableOrigins
 
 	// appID/appSecret make this a connector that signs in as the shared app
 	// itself in every tenant (see AppClients).
@@ -106,12 +122,25 @@ func NewConnector(opts Options) (*Connector, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = DefaultRequestTimeout
+	}
+	hc.Timeout = opts.RequestTimeout
 	hc = limitClient(hc, opts.MaxInFlight, log)
+	red := opts.Redactor
+	if red == nil {
+		red = NewRedactor()
+	}
+	for _, cfg := range opts.Env.Credentials {
+		red.AddSecret(cfg.ClientSecret)
+	}
+	down := newUnreachableOrigins()
 	c := &Connector{
-		env: opts.Env, opts: opts, httpClient: hc, log: log,
+		env: opts.Env, opts: opts, httpClient: hc, log: log, redact: red, down: down,
 		apiTransport:  newGuardTransport(hc, opts.Env.endpointURLs()...),
 		credTransport: newGuardTransport(hc, append(opts.Env.endpointURLs(), managedIdentityOrigins(opts.LookupEnv)...)...),
 	}
+	c.apiTransport.down, c.credTransport.down = down, down
 	if err := c.initShared(); err != nil {
 		return nil, err
 	}
@@ -122,21 +151,31 @@ func NewConnector(opts Options) (*Connector, error) {
 // client caches. The cloud configuration is built once: azcore copies it by
 // value into each client, and its services map is then shared, not copied.
 func (c *Connector) initShared() error {
-	c.credOpts = azcore.ClientOptions{
+	base := azcore.ClientOptions{
 		Cloud:            c.env.CloudConfig(),
 		Transport:        c.credTransport,
 		Retry:            c.opts.Retry,
 		Telemetry:        policy.TelemetryOptions{ApplicationID: c.opts.UserAgent},
-		PerRetryPolicies: []policy.Policy{&logPolicy{log: c.log, calls: &c.calls}},
+		PerRetryPolicies: []policy.Policy{&logPolicy{log: c.log, calls: &c.calls, redact: c.redact}},
 	}
-	c.apiOpts = c.credOpts
+	down := c.down
+	c.credOpts = base
+	credRules := credentialRetryRules(base.Retry)
+	credRules.down = down
+	credRules.installGate(&c.credOpts)
+	c.apiOpts = base
 	c.apiOpts.Transport = c.apiTransport
-	newRetryRules(c.apiOpts.Retry, c.opts.RetryBudget).apply(&c.apiOpts)
+	apiRules := newRetryRules(c.apiOpts.Retry, c.opts.RetryBudget)
+	apiRules.down = down
+	apiRules.apply(&c.apiOpts)
 	c.armOpts = &arm.ClientOptions{ClientOptions: c.apiOpts, DisableRPRegistration: true}
 	shared, err := newSharedPipelines(c.env, c.apiOpts)
 	if err != nil {
 		return fmt.Errorf("cloud %s: %w", c.env.Name, err)
 	}
+	shared.redact = c.redact
+	shared.authority, shared.graphOrigin, shared.armOrigin =
+		originOf(c.env.AuthorityHost), originOf(c.env.GraphEndpoint), originOf(c.env.ARMEndpoint)
 	c.shared = shared
 	c.creds = map[string]azcore.TokenCredential{}
 	c.dirs = map[string]*graphDirectory{}
@@ -167,8 +206,9 @@ func (c *Connector) AppClients(appID string, secret Secret) *Connector {
 	a := &Connector{
 		env: c.env, opts: c.opts, httpClient: c.httpClient, log: c.log,
 		apiTransport: c.apiTransport, credTransport: c.credTransport,
-		appID: appID, appSecret: secret,
+		appID: appID, appSecret: secret, redact: c.redact, down: c.down,
 	}
+	c.redact.AddSecret(secret)
 	if err := a.initShared(); err != nil {
 		// Unreachable: the same environment already built c's.
 		panic(err)
@@ -205,6 +245,36 @@ func (c *Connector) credentialConfig(tenant string) (CredentialConfig, bool) {
 	return CredentialConfig{}, false
 }
 
+// MissingCredentials explains why galshare cannot sign in to tenant, or
+// returns nil when it can, or when the credentials file says method: none
+// for it on purpose (plans then show blocked actions there). The *Error
+// (KindAuthFailed) names the environment variables and the credentials-file
+// entry to set: a managed consumer without credentials is a configuration
+// error, not a consent for a human to give.
+func (c *Connector) MissingCredentials(tenant string) error {
+	if cfg, ok := c.credentialConfig(tenant); ok || cfg.EffectiveMethod() == MethodNone {
+		return nil
+	}
+	return c.noCredentials(tenant)
+}
+
+// noCredentials is the error for a tenant galshare has no credentials for.
+func (c *Connector) noCredentials(tenant string) *Error {
+	p := envPrefix(tenant)
+	msg := "no credentials configured for this tenant"
+	if id, ok := c.lookupEnv(p + "CLIENT_ID"); ok && id != "" {
+		msg = p + "CLIENT_ID is set but none of " + p + "CLIENT_SECRET, " + p + "CERTIFICATE_FILE or " + p + "FEDERATED_TOKEN_FILE"
+	}
+	file := "the credentials file (--credentials or " + CredentialsEnvVar + ")"
+	if c.opts.Credentials != nil {
+		file = "the credentials file given"
+	}
+	return &Error{Tenant: tenant, Op: "sign in", Kind: KindAuthFailed, Message: msg, redactor: c.redact,
+		Fix: fmt.Sprintf("set %sCLIENT_ID and %sCLIENT_SECRET (or _CERTIFICATE_FILE or _FEDERATED_TOKEN_FILE), "+
+			"or add the entry tenants: {%s: {clientId: …, clientSecretEnv: …}} to %s; "+
+			"check the tenant id if it is mistyped; or mark the consumer access: manual", p, p, strings.ToLower(tenant), file)}
+}
+
 // HasCredentials reports whether galshare is configured to sign in to tenant,
 // without any network call. The planner shows blocked actions for tenants
 // without credentials instead of reading them.
@@ -223,14 +293,12 @@ func (c *Connector) credential(tenant string) (azcore.TokenCredential, error) {
 	}
 	cfg, ok := c.credentialConfig(tenant)
 	if !ok {
-		return nil, &Error{Tenant: tenant, Op: "sign in", Kind: KindAuthFailed,
-			Message: "no credentials configured for this tenant",
-			Fix:     fmt.Sprintf("add tenant %s to the credentials file, set %sCLIENT_ID/_CLIENT_SECRET, or mark the consumer access: manual", tenant, envPrefix(tenant))}
+		return nil, c.noCredentials(tenant)
 	}
 	cred, err := c.buildCredential(tenant, cfg)
 	if err != nil {
 		return nil, &Error{Tenant: tenant, Op: "sign in", Kind: KindAuthFailed, Message: shorten(err.Error()),
-			Fix: "fix the credentials from " + cfg.source, Err: err}
+			Fix: "fix the credentials from " + cfg.source, Err: err, redactor: c.redact}
 	}
 	c.creds[key] = cred
 	return cred, nil
@@ -260,7 +328,7 @@ func (c *Connector) signIn(ctx context.Context, tenant, scope, op string) error 
 		return err
 	}
 	if _, err := cred.GetToken(ctx, cacheableToken(scope)); err != nil {
-		return Classify(tenant, "", op, err)
+		return waitedFor(c.redact.classify(tenant, "", op, err), c.shared.authority, "")
 	}
 	return nil
 }

@@ -232,6 +232,7 @@ func (c *Connector) buildCredential(tenant string, cfg CredentialConfig) (azcore
 			}
 			secret = NewSecret(v)
 		}
+		c.redact.AddSecret(secret)
 		return azidentity.NewClientSecretCredential(tenant, cfg.ClientID, secret.Reveal(), &azidentity.ClientSecretCredentialOptions{
 			ClientOptions: copts, DisableInstanceDiscovery: disable, AdditionallyAllowedTenants: cfg.allowedTenants,
 		})
@@ -244,6 +245,7 @@ func (c *Connector) buildCredential(tenant string, cfg CredentialConfig) (azcore
 		if cfg.CertificatePasswordEnv != "" {
 			if v, ok := c.lookupEnv(cfg.CertificatePasswordEnv); ok {
 				pw = []byte(v)
+				c.redact.Add(v)
 			}
 		}
 		certs, key, err := azidentity.ParseCertificates(data, pw)

@@ -15,6 +15,10 @@ const appSelect = "id,appId,displayName,uniqueName,signInAudience,web,tags,notes
 type graphDirectory struct {
 	tenant string
 	g      *graphClient
+	// redact is the connector's (its known credential values).
+	redact *Redactor
+	// authority and graphOrigin name what a timed-out call waited for.
+	authority, graphOrigin string
 }
 
 var _ Directory = (*graphDirectory)(nil)
@@ -22,7 +26,7 @@ var _ Directory = (*graphDirectory)(nil)
 func (d *graphDirectory) Tenant() string { return d.tenant }
 
 func (d *graphDirectory) fail(object, op string, err error) error {
-	return Classify(d.tenant, object, op, err)
+	return waitedFor(d.redact.classify(d.tenant, object, op, err), d.authority, d.graphOrigin)
 }
 
 // Wire shapes of Graph objects.
@@ -228,6 +232,7 @@ func (d *graphDirectory) AddPassword(ctx context.Context, appObjectID, displayNa
 		return nil, d.fail(object, "POST addPassword", err)
 	}
 	np := &NewPassword{PasswordCredential: p.toCredential(), Secret: NewSecret(deref(p.SecretText))}
+	d.redact.AddSecret(np.Secret) // the delivered secret never reaches an error or log line
 	if np.Secret.IsZero() || np.KeyID == "" {
 		return nil, &Error{Tenant: d.tenant, Object: object, Op: "POST addPassword", Kind: KindUnknown,
 			Message: "response had no keyId or secretText"}

@@ -50,8 +50,11 @@
 //     (environment, workload identity, managed identity, Azure CLI, …).
 //
 // A tenant that matches nothing (possible only with a custom cloud, or method
-// none) has no credentials: HasCredentials reports false and the planner shows
-// blocked actions for it. Secrets are never read from a manifest, and a
+// none) has no credentials: HasCredentials reports false. MissingCredentials
+// tells the two apart: for method none it is nil (the planner shows blocked
+// actions), otherwise an error naming the variables and the credentials-file
+// entry to set (the planner refuses to plan the publisher or a managed
+// consumer without credentials). Secrets are never read from a manifest, and a
 // credentials file may only name the environment variable holding one.
 //
 // # Delivered secret
@@ -101,6 +104,31 @@
 // list and no budget. Replication-lag retries belong to the executor
 // (IsRetryable, MaybeLag).
 //
+// # Unreachable endpoints and deadlines
+//
+// Each HTTP request is bounded by Options.RequestTimeout (DefaultRequestTimeout,
+// 20 s). An endpoint that cannot be reached — connection refused, DNS failure,
+// no route, a TLS handshake or certificate failure, no answer in time — is
+// KindNetwork, in every pipeline including the token requests: the message
+// names the endpoint ("cannot reach https://host:port (connection refused):
+// this is the network, not the credentials"), a request is retried at most
+// twice after such a failure (never after a timeout or a TLS failure), and
+// once a call has given up on an endpoint, later calls to it are not retried
+// until it answers again; after a timeout they fail without a request for a
+// minute. The executor does not retry KindNetwork
+// (network.go). A dropped connection after the server was reached stays
+// KindTransient. A call cut short by the caller's deadline (--timeout) is
+// KindTransient "timed out waiting for ENDPOINT".
+//
+// # Redaction
+//
+// Server text (error envelopes, token-endpoint errors, transport errors) is
+// redacted before it enters an *Error or a log line: the credential values the
+// connector knows (operator secrets, certificate passwords, the app's secret,
+// any secret addPassword returned), JWTs, Entra client-secret shapes and long
+// opaque base64-like runs (redact.go). Options.Redactor shares the redactor
+// with the CLI, which redacts its stderr with it too.
+//
 // # Hostile servers
 //
 // A server at a configured endpoint may be broken, compromised or a proxy in
@@ -133,6 +161,7 @@
 // (errors.Is works), are never retried, and name hosts only, never paths,
 // queries, bodies or tokens. A token request refused this way surfaces as
 // KindAuthFailed carrying the guard's message (MSAL keeps only its text).
+// The guard also names unreachable endpoints (network.go).
 // server_hostile_test.go runs each case against a hostile TLS server.
 //
 // This package is internal to galshare: there is no API-compatibility promise for

@@ -35,6 +35,13 @@ const (
 	KindTransient
 	// KindInvalid is a request Azure rejected as wrong (400), which retrying cannot fix.
 	KindInvalid
+	// KindNetwork is an endpoint galshare cannot reach: connection refused,
+	// DNS failure, no route, a TLS handshake or certificate failure, or no
+	// answer within the request timeout. The pipelines retry it a few times
+	// within seconds (network.go); the executor does not retry it, and it is
+	// never an authentication failure, even when it happens inside a token
+	// request.
+	KindNetwork
 )
 
 var kindNames = [...]string{
@@ -47,6 +54,7 @@ var kindNames = [...]string{
 	KindAuthFailed:       "authentication failed",
 	KindTransient:        "transient failure",
 	KindInvalid:          "invalid request",
+	KindNetwork:          "network error",
 }
 
 // String returns the human name of the kind, used in error lines.
@@ -59,7 +67,8 @@ func (k Kind) String() string {
 
 // Error is every failure pkg/azure returns. It renders as one line naming tenant,
 // object, call, what happened and what to do, and never carries a secret or a
-// token (messages come from Azure's error envelopes, which hold neither).
+// token: server text is redacted as it enters Message, and the rendering is
+// redacted again with the values the connector knows (redact.go).
 type Error struct {
 	// Tenant the call was made in.
 	Tenant string
@@ -85,10 +94,15 @@ type Error struct {
 	Fix string
 	// Err is the underlying error (azcore.ResponseError, AuthenticationFailedError, …).
 	Err error
+
+	// redactor removes the connector's known credential values from the
+	// rendering (nil: credential shapes only, see redact.go).
+	redactor *Redactor
 }
 
 // Error renders the one-line form:
-// "tenant T: OP OBJECT: KIND (HTTP 403 Code): message; fix: …".
+// "tenant T: OP OBJECT: KIND (HTTP 403 Code): message; fix: …", with
+// credential values and shapes redacted (redact.go).
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Tenant != "" {
@@ -128,7 +142,7 @@ func (e *Error) Error() string {
 		b.WriteString("; fix: ")
 		b.WriteString(e.Fix)
 	}
-	return oneLine(b.String())
+	return e.redactor.Redact(oneLine(b.String()))
 }
 
 // Unwrap exposes the underlying error to errors.Is/As.

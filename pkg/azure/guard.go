@@ -53,6 +53,9 @@ type guardTransport struct {
 	allowed map[string]bool // canonical origins, see origin
 	// maxBody is the body limit (MaxResponseBytes; tests lower it).
 	maxBody int64
+	// down, when set, is the connector's memory of unreachable endpoints:
+	// a request to one that just did not answer in time is not sent.
+	down *unreachableOrigins
 }
 
 var _ policy.Transporter = (*guardTransport)(nil)
@@ -76,8 +79,18 @@ func (g *guardTransport) Do(req *http.Request) (*http.Response, error) {
 			", which is not one of the configured endpoints",
 			"a server or discovery document pointed galshare elsewhere; only the authority, ARM and Graph endpoints of the cloud configuration are contacted")
 	}
+	if ne := g.down.hung(hostOf(req.URL)); ne != nil {
+		return nil, nonRetriable{ne}
+	}
 	resp, err := g.next.Do(req)
 	if err != nil {
+		// An endpoint that cannot be reached is named as such (network.go),
+		// unless the caller gave up first (cancel, --timeout).
+		if req.Context().Err() == nil {
+			if ne := asNetworkError(req.URL, err, g.next.Timeout); ne != nil {
+				return resp, ne
+			}
+		}
 		return resp, err
 	}
 	if isRedirect(resp.StatusCode) {

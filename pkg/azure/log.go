@@ -15,6 +15,8 @@ import (
 type logPolicy struct {
 	log   hclog.Logger
 	calls *atomic.Int64
+	// redact scrubs transport error text (a proxy may echo anything).
+	redact *Redactor
 }
 
 // Do implements policy.Policy.
@@ -35,7 +37,7 @@ func (p *logPolicy) Do(req *policy.Request) (*http.Response, error) {
 		}
 		if err != nil {
 			// Transport errors name the URL, never the body.
-			args = append(args, "error", err.Error())
+			args = append(args, "error", p.redact.Redact(err.Error()))
 		}
 		p.log.Debug("azure call", args...)
 	}

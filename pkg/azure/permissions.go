@@ -150,7 +150,7 @@ func (c *Connector) GraphRoles(ctx context.Context, tenant string) ([]string, bo
 	// cache the Graph client filled instead of a second sign-in.
 	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.env.GraphScope()}, EnableCAE: true})
 	if err != nil {
-		return nil, false, Classify(tenant, "", "sign in to Graph", err)
+		return nil, false, c.redact.classify(tenant, "", "sign in to Graph", err)
 	}
 	roles, known := tokenRoles(tok.Token)
 	return roles, known, nil

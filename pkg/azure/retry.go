@@ -2,6 +2,7 @@ package azure
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"sync/atomic"
@@ -67,6 +68,14 @@ type retryRules struct {
 	codes     []int
 	ambiguous int32         // retries allowed after failures other than 429/503
 	budget    time.Duration // <= 0: no time bound beyond MaxRetries
+	// unreachable and timeouts bound the retries after a request could not
+	// reach its endpoint or got no answer in time (network.go); a TLS
+	// failure is not retried.
+	unreachable, timeouts int32
+	// down is shared by a connector's token, Graph and ARM pipelines (nil:
+	// none): a call to an endpoint another call just gave up on is not
+	// retried after a network failure.
+	down *unreachableOrigins
 }
 
 // newRetryRules returns the rules for options o (defaults already filled) and
@@ -79,7 +88,26 @@ func newRetryRules(o policy.RetryOptions, budget time.Duration) *retryRules {
 	if codes == nil {
 		codes = azcoreStatusCodes
 	}
-	return &retryRules{codes: codes, ambiguous: min(ambiguousRetries, max(o.MaxRetries, 0)), budget: budget}
+	return &retryRules{codes: codes, ambiguous: min(ambiguousRetries, max(o.MaxRetries, 0)), budget: budget,
+		unreachable: unreachableRetries, timeouts: timeoutRetries}
+}
+
+// credentialRetryRules are the rules of the token pipelines: azcore's own
+// retries (status codes and count as configured, so managed identity keeps
+// its list) except after an unreachable endpoint, which gets the same short
+// bound as Graph and ARM. Without it a token request to a dead authority was
+// retried MaxRetries times with backoff up to MaxRetryDelay, until MSAL's
+// own 30 s deadline turned it into "context deadline exceeded".
+func credentialRetryRules(o policy.RetryOptions) *retryRules {
+	return &retryRules{ambiguous: int32(max(o.MaxRetries, 0)), budget: -1,
+		unreachable: unreachableRetries, timeouts: timeoutRetries}
+}
+
+// installGate adds retryStart and retryGate (transport errors only) to the
+// options of a token pipeline; ShouldRetry and the status codes stay azcore's.
+func (r *retryRules) installGate(o *azcore.ClientOptions) {
+	o.PerCallPolicies = append(slices.Clip(o.PerCallPolicies), retryStart{})
+	o.PerRetryPolicies = append(slices.Clip(o.PerRetryPolicies), retryGate{r})
 }
 
 // apply installs the rules into the options of a Graph or ARM pipeline:
@@ -98,6 +126,9 @@ func (r *retryRules) apply(o *azcore.ClientOptions) {
 type callState struct {
 	start     time.Time
 	ambiguous atomic.Int32
+	// unreachable and timeouts count the attempts that could not reach
+	// the endpoint or got no answer in time.
+	unreachable, timeouts atomic.Int32
 }
 
 type callStateKey struct{}
@@ -157,13 +188,44 @@ type retryGate struct{ r *retryRules }
 // Do implements policy.Policy.
 func (g retryGate) Do(req *policy.Request) (*http.Response, error) {
 	resp, err := req.Next()
+	if err == nil {
+		g.r.down.answered(hostOf(req.Raw().URL))
+	}
 	if err == nil || req.Raw().Context().Err() != nil {
 		return resp, err
 	}
-	if st := callStateOf(req.Raw()); st != nil && (st.ambiguous.Add(1) > g.r.ambiguous || g.r.exhausted(st, 0)) {
+	if st := callStateOf(req.Raw()); st != nil && g.r.stopAfter(st, err) {
 		return resp, nonRetriable{err}
 	}
 	return resp, err
+}
+
+// stopAfter counts the transport error err against the call's allowances
+// and reports whether the call must stop retrying.
+func (r *retryRules) stopAfter(st *callState, err error) bool {
+	var ne *networkError
+	if errors.As(err, &ne) {
+		if r.down.isDown(ne.Endpoint) {
+			return true
+		}
+		stop := false
+		switch {
+		case ne.TLS:
+			stop = true
+		case ne.Timeout:
+			// A hung endpoint is remembered at once: every other call
+			// queued behind this one would pay a whole timeout.
+			r.down.mark(ne)
+			stop = st.timeouts.Add(1) > r.timeouts
+		default:
+			stop = st.unreachable.Add(1) > r.unreachable
+		}
+		if stop {
+			r.down.mark(ne)
+			return true
+		}
+	}
+	return st.ambiguous.Add(1) > r.ambiguous || r.exhausted(st, 0)
 }
 
 // nonRetriable marks an error so that azcore's retry policy returns it

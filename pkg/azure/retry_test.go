@@ -153,7 +153,10 @@ func TestRetryRulesOptions(t *testing.T) {
 		len(api.PerCallPolicies) != 1 || len(api.PerRetryPolicies) != 2 {
 		t.Errorf("Graph/ARM options lack the rules: %+v", api.Retry)
 	}
-	if cred := conn.clientOptions(); cred.Retry.ShouldRetry != nil || len(cred.PerCallPolicies) != 0 || cred.Retry.MaxRetries != DefaultMaxRetries {
+	// Token pipelines keep azcore's ShouldRetry; only the gate bounding
+	// retries after an unreachable endpoint is installed (network.go).
+	if cred := conn.clientOptions(); cred.Retry.ShouldRetry != nil || len(cred.PerCallPolicies) != 1 || len(cred.PerRetryPolicies) != 2 ||
+		cred.Retry.MaxRetries != DefaultMaxRetries {
 		t.Errorf("credential options = %+v", cred.Retry)
 	}
 	mine := func(*http.Response, error) bool { return false }

@@ -63,6 +63,11 @@ type sharedPipelines struct {
 	graphBase *url.URL // e.g. https://graph.microsoft.com/v1.0
 	arm       runtime.Pipeline
 	armEP     string
+	// redact is the connector's redactor (redact.go).
+	redact *Redactor
+	// authority, graphOrigin and armOrigin name what a call timed out
+	// waiting for (waitedFor).
+	authority, graphOrigin, armOrigin string
 }
 
 // newSharedPipelines builds the shared pipelines on copts (the API options:
@@ -93,7 +98,8 @@ func armEndpoint(c cloud.Configuration) string {
 // directory is tenant's Graph client on the shared pipeline, authorised by
 // cred's Graph bearer policy.
 func (s *sharedPipelines) directory(tenant string, env Environment, cred azcore.TokenCredential, log hclog.Logger) *graphDirectory {
-	return &graphDirectory{tenant: tenant, g: &graphClient{pl: s.graph, base: s.graphBase, auth: newGraphAuth(env, cred), log: log}}
+	return &graphDirectory{tenant: tenant, g: &graphClient{pl: s.graph, base: s.graphBase, auth: newGraphAuth(env, cred), log: log},
+		redact: s.redact, authority: s.authority, graphOrigin: s.graphOrigin}
 }
 
 // newGraphAuth is the Graph bearer-token policy of one tenant's credential.

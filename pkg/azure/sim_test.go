@@ -449,7 +449,7 @@ func TestSimUntrustedCertificate(t *testing.T) {
 	defer plain.Close()
 	err = plain.SignIn(t.Context(), simPub)
 	var e *Error
-	if !asError(err, &e) || e.Kind != KindInvalid || !strings.Contains(e.Fix, "--cloud") {
+	if !asError(err, &e) || e.Kind != KindNetwork || !strings.Contains(e.Fix, "--cloud") || !strings.Contains(e.Message, "TLS certificate not trusted") {
 		t.Fatalf("err = %v (kind %v)", err, KindOf(err))
 	}
 	t.Log(err)

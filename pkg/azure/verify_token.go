@@ -29,7 +29,7 @@ func (c *Connector) SignInIdentity(ctx context.Context, tenant string) (TokenIde
 	}
 	tok, err := cred.GetToken(ctx, cacheableToken(c.env.ARMScope()))
 	if err != nil {
-		return TokenIdentity{}, Classify(tenant, "", "sign in", err)
+		return TokenIdentity{}, c.redact.classify(tenant, "", "sign in", err)
 	}
 	id, ok := tokenIdentity(tok.Token)
 	if !ok || id.ObjectID == "" {

@@ -78,6 +78,11 @@ func Build(m *spec.Manifest, snap *Snapshot, st *state.State, opts Options) (*Pl
 	if now.IsZero() {
 		now = time.Now()
 	}
+	if !opts.Destroy {
+		if err := worldErrors(m, snap); err != nil {
+			return nil, err
+		}
+	}
 	b := &builder{m: m, snap: snap, st: st, opts: opts, now: now.UTC(),
 		byAddr: map[Address]*Change{}, consumed: map[string]bool{}, removals: map[Address]bool{}}
 	if err := b.checkIdentity(); err != nil {

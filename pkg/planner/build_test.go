@@ -510,27 +510,6 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "missing gallery blocks its role and waits, not the consumer",
-			m:    quickstart,
-			snap: func() *Snapshot {
-				s := emptyWorld()
-				s.Galleries[IDKey(galleryID)] = GalleryObs{Obs: Obs{Status: Missing}}
-				return s
-			},
-			st: func() *state.State { return nil },
-			check: func(t *testing.T, p *Plan) {
-				if c := mustChange(p, "gallery[myGallery].role[Reader]"); c.Action != Blocked || !strings.Contains(c.Blocked.Why, "does not exist") {
-					t.Errorf("gallery role %+v", c)
-				}
-				if c := mustChange(p, "wait[myGallery/ubuntu-2204/1.0.0]"); c.Action != Blocked {
-					t.Errorf("wait %s", c.Action)
-				}
-				if c := mustChange(p, roleFab); c.Action != Create {
-					t.Errorf("consumer role %s", c.Action)
-				}
-			},
-		},
-		{
 			name: "hand-made duplicate grant listed first: destroy deletes galshare's recorded one",
 			m:    quickstart,
 			snap: func() *Snapshot {

@@ -146,7 +146,7 @@ func TestSimPreflightNamesMissingRight(t *testing.T) {
 // the one permissions read there learns it (404 ResourceGroupNotFound) and no
 // separate existence read is made; without it, the group's GET does. Either
 // way the grant's scope is missing and the permissions are not recorded as
-// read.
+// read, and Build refuses the plan naming the scope (world.go).
 func TestSimMissingGroupFoundByPermissionsRead(t *testing.T) {
 	missing := "/subscriptions/bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb/resourceGroups/no-such-rg"
 	tests := []struct {
@@ -154,7 +154,9 @@ func TestSimMissingGroupFoundByPermissionsRead(t *testing.T) {
 		ropts       RefreshOptions
 		perms, gets int64
 	}{
-		{"preflight", RefreshOptions{}, 2, 0}, // the gallery's and the missing group's permissions
+		// The missing group's permissions; the gallery's are not read, as
+		// the plan is refused (world.go) and the write preflight skipped.
+		{"preflight", RefreshOptions{}, 1, 0},
 		{"no preflight", RefreshOptions{NoPreflight: true}, 0, 1},
 	}
 	for _, tt := range tests {
@@ -162,7 +164,10 @@ func TestSimMissingGroupFoundByPermissionsRead(t *testing.T) {
 			e := startSim(t, loadSeed(t, "quickstart"), nil)
 			m := loadManifest(t, "quickstart")
 			m.Consumers[0].Grants[0].Scope = missing
-			_, snap, stats := e.planWith(t, m, nil, tt.ropts, Options{})
+			snap, stats := e.refreshOnly(t, m, nil, tt.ropts)
+			if _, err := Build(m, snap, nil, Options{}); err == nil || !strings.Contains(err.Error(), missing+" of consumer fabrikam does not exist") {
+				t.Errorf("build: %v, want the missing scope named", err)
+			}
 			if got := snap.Scopes[IDKey(missing)].Status; got != Missing {
 				t.Errorf("scope status %v, want missing", got)
 			}
@@ -178,7 +183,8 @@ func TestSimMissingGroupFoundByPermissionsRead(t *testing.T) {
 
 // Once the consumer's principal exists, a grant's scope is read by listing
 // the principal's assignments there; at a resource group that does not
-// exist ARM answers 404, and the grant is blocked naming the missing scope.
+// exist ARM answers 404, and the plan is refused naming the missing scope
+// (an error, exit 1: no consent or grant can create it).
 func TestSimMissingGroupOnceThePrincipalExists(t *testing.T) {
 	e := startSim(t, loadSeed(t, "quickstart"), nil)
 	m := loadManifest(t, "quickstart")
@@ -186,12 +192,12 @@ func TestSimMissingGroupOnceThePrincipalExists(t *testing.T) {
 	h.everything()
 	missing := "/subscriptions/bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb/resourceGroups/no-such-rg"
 	m.Consumers[0].Grants[0].Scope = missing
-	p, snap, stats := e.plan(t, m, nil, Options{})
+	snap, stats := e.refreshOnly(t, m, nil, RefreshOptions{})
 	if got := snap.Assignments[AssignmentsKey(missing, snap.SPs[TenantKey(simFab)].SP.ObjectID)].Status; got != Missing {
 		t.Fatalf("assignments at the missing group: %v, want missing (routes %v)", got, stats.Routes)
 	}
-	c := mustChange(p, "role[fabrikam:"+missing+":Contributor]")
-	if c.Action != Blocked || !strings.Contains(c.Blocked.Why, "does not exist") {
-		t.Errorf("grant at a missing group: %s %+v, want blocked naming the missing scope", c.Action, c.Blocked)
+	_, err := Build(m, snap, nil, Options{})
+	if err == nil || !strings.Contains(err.Error(), "consumers[0].grants[0].scope") && !strings.Contains(err.Error(), missing+" of consumer fabrikam does not exist") {
+		t.Errorf("build: %v, want an error naming the missing scope", err)
 	}
 }

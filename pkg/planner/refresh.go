@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -108,6 +109,9 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 		r.snap.Delivered = &DeliveredKey{AppID: d.AppID, KeyID: d.KeyID}
 	}
 	r.tenants()
+	if err := missingCredentials(m, conn); err != nil {
+		return nil, err
+	}
 	if !conn.HasCredentials(m.Publisher.Tenant) {
 		return nil, &azure.Error{Tenant: m.Publisher.Tenant, Op: "sign in", Kind: azure.KindAuthFailed,
 			Message: "no credentials configured for the publisher tenant",
@@ -155,7 +159,10 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 
 	r.snap.Calls = r.calls
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		// The reads cut short say which tenant, call and endpoint they
+		// were waiting for (a --timeout hit names what hung); the context's
+		// error stays reachable with errors.Is.
+		return nil, errors.Join(append(r.distinctErrs(), fmt.Errorf("refresh stopped before every object was read: %w", err))...)
 	}
 	return r.snap, r.err()
 }
@@ -248,6 +255,39 @@ func (r *refresher) goRead(f func(ctx context.Context)) {
 	})
 }
 
+// credentialExplainer is implemented by *azure.Connector: why galshare has
+// no credentials for a tenant (nil: it has, or the tenant is marked
+// method: none on purpose).
+type credentialExplainer interface {
+	MissingCredentials(tenant string) error
+}
+
+// missingCredentials fails refresh for the publisher and every managed
+// consumer galshare cannot sign in to, naming what to configure. Such a
+// tenant used to be planned as blocked on a consent (exit 3) with a
+// real-looking consent URL, although no human consent can fix a missing
+// variable or a mistyped tenant id. A Connector without the method (test
+// fakes) keeps the HasCredentials behaviour.
+func missingCredentials(m *spec.Manifest, conn Connector) error {
+	ex, ok := conn.(credentialExplainer)
+	if !ok {
+		return nil
+	}
+	var errs []error
+	check := func(tenant, what string) {
+		if err := ex.MissingCredentials(tenant); err != nil {
+			errs = append(errs, azure.Classify(tenant, what, "", err))
+		}
+	}
+	check(m.Publisher.Tenant, "publisher")
+	for _, c := range m.Consumers {
+		if c.Access != spec.AccessManual {
+			check(c.Tenant, "consumer "+c.Name+" (access: managed)")
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // call counts one API call.
 func (r *refresher) call() {
 	r.mu.Lock()
@@ -320,7 +360,12 @@ func (r *refresher) classify(tenant string, err error) Obs {
 }
 
 // err joins the distinct fatal errors, in a stable order.
-func (r *refresher) err() error {
+func (r *refresher) err() error { return errors.Join(r.distinctErrs()...) }
+
+// distinctErrs are the distinct fatal errors, in a stable order.
+func (r *refresher) distinctErrs() []error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	seen := map[string]bool{}
 	var msgs []string
 	byMsg := map[string]error{}
@@ -337,5 +382,5 @@ func (r *refresher) err() error {
 	for i, s := range msgs {
 		out[i] = byMsg[s]
 	}
-	return errors.Join(out...)
+	return out
 }

@@ -77,6 +77,18 @@ func (e *simEnv) plan(t *testing.T, m *spec.Manifest, st *state.State, opts Opti
 	return e.planWith(t, m, st, RefreshOptions{Destroy: opts.Destroy}, opts)
 }
 
+// refreshOnly refreshes m like planWith without building a plan, for tests
+// of what refresh read where Build refuses the world (world.go).
+func (e *simEnv) refreshOnly(t *testing.T, m *spec.Manifest, st *state.State, ropts RefreshOptions) (*Snapshot, azsim.Stats) {
+	t.Helper()
+	e.sim.ResetStats()
+	snap, err := Refresh(t.Context(), m, st, e.conn, ropts)
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	return snap, e.sim.Stats()
+}
+
 // planWith is plan with explicit refresh options.
 func (e *simEnv) planWith(t *testing.T, m *spec.Manifest, st *state.State, ropts RefreshOptions, opts Options) (*Plan, *Snapshot, azsim.Stats) {
 	t.Helper()
