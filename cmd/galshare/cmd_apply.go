@@ -267,7 +267,7 @@ func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, f *applyFlags, 
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
 	stopProgress()
 	if err != nil {
-		if ctx.Err() != nil {
+		if interrupted(ctx) {
 			return nil, false, planInterrupted(a)
 		}
 		return nil, false, refreshError(a.stderr, err)

@@ -180,7 +180,7 @@ func refreshForPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, m
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
 	stopProgress()
 	if err != nil {
-		if ctx.Err() != nil {
+		if interrupted(ctx) {
 			return nil, azure.Environment{}, planInterrupted(a)
 		}
 		return nil, azure.Environment{}, refreshError(a.stderr, err)
@@ -211,6 +211,10 @@ func renderPlan(a *app, p *planner.Plan, format string, showUnchanged bool) erro
 	}
 	return planner.RenderText(a.stdout, p, planner.TextOptions{Color: a.useColor(), ShowNoOps: showUnchanged})
 }
+
+// interrupted reports a Ctrl-C (the context cancelled), as opposed to
+// --timeout running out, whose errors name what was still waiting.
+func interrupted(ctx context.Context) bool { return errors.Is(ctx.Err(), context.Canceled) }
 
 // planInterrupted answers a Ctrl-C while plan (or apply's planning) reads
 // Azure: plan writes nothing, so nothing was changed. Exit 1.

@@ -14,7 +14,8 @@ import (
 // plain line now and then on stderr, and none once it is over.
 func TestRefreshProgressLogLines(t *testing.T) {
 	var stderr bytes.Buffer
-	a := newApp(strings.NewReader(""), &bytes.Buffer{}, &syncBuffer{b: &stderr}, nil)
+	out := &syncBuffer{b: &stderr}
+	a := newApp(strings.NewReader(""), &bytes.Buffer{}, out, nil)
 	a.refreshLogEvery = 10 * time.Millisecond
 	var opts planner.RefreshOptions
 	stop := startRefreshProgress(a, &opts)
@@ -22,15 +23,15 @@ func TestRefreshProgressLogLines(t *testing.T) {
 		t.Fatal("no progress set in the refresh options")
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(a.stderr.(*syncBuffer).String(), "galshare: reading Azure: starting · 0 of 0 read · 0 sign-ins") {
+	for !strings.Contains(out.String(), "galshare: reading Azure: starting · 0 of 0 read · 0 sign-ins") {
 		if time.Now().After(deadline) {
-			t.Fatalf("no progress line: %q", a.stderr.(*syncBuffer).String())
+			t.Fatalf("no progress line: %q", out.String())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	stop() // waits for the display to end: nothing is written after it
-	if strings.Contains(a.stderr.(*syncBuffer).String(), "\x1b") {
-		t.Errorf("escape codes without a terminal: %q", a.stderr.(*syncBuffer).String())
+	if strings.Contains(out.String(), "\x1b") {
+		t.Errorf("escape codes without a terminal: %q", out.String())
 	}
 }
 

@@ -90,7 +90,7 @@ func verifySavedPlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Co
 	snap, err := planner.Refresh(ctx, m, st, conn, ropts)
 	stopProgress()
 	if err != nil {
-		if ctx.Err() != nil {
+		if interrupted(ctx) {
 			return planInterrupted(a)
 		}
 		return refreshError(a.stderr, err)
