@@ -193,7 +193,11 @@ func runApply(parent context.Context, a *app, az *azureFlags, f *applyFlags, arg
 		if destroy {
 			verb = "Destroy"
 		}
-		writeApplySummary(a.stdout, verb, rep.Summary, saved)
+		cols := 0
+		if a.isTTY {
+			cols, _ = a.termSize()
+		}
+		writeApplySummary(a.stdout, verb, rep.Summary, saved, cols)
 	}
 	return withExitCode(rep.ExitCode(), nil)
 }

@@ -67,7 +67,7 @@ func TestApplyViewsEscapeDisplayNames(t *testing.T) {
 		Failed: 1, Failures: []executor.Failure{{Address: addr, Error: addr + ": boom", Fix: "rename " + evilName, Skipped: []string{addr}}},
 		BlockedActions: []executor.BlockedAction{{Address: "sp[x]", Tenant: "t", Info: planner.BlockedInfo{Why: "consent for " + evilName,
 			Instructions: []string{evilName}}}},
-	}, false)
+	}, false, 0)
 	if !strings.Contains(sum.String(), "Error: app."+evilEscaped+": boom") {
 		t.Errorf("summary lacks the escaped address:\n%s", sum.String())
 	}

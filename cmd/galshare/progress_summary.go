@@ -15,7 +15,19 @@ import (
 //
 // savedPlan says the apply ran a saved plan file: after an interruption
 // that plan is stale (state moved on), so the way on is a new plan.
-func writeApplySummary(w io.Writer, verb string, s executor.Summary, savedPlan bool) {
+//
+// cols is the terminal's width (0: not a terminal): the summary's own
+// lines are wrapped at spaces to fit it, so the closing line is never split
+// mid-word by the terminal. Instructions with URLs and commands are left
+// whole, to be copied.
+func writeApplySummary(w io.Writer, verb string, s executor.Summary, savedPlan bool, cols int) {
+	line := func(text string) {
+		if cols <= 0 {
+			io.WriteString(w, text+"\n")
+			return
+		}
+		io.WriteString(w, strings.Join(wrapProse(text, cols-1, "  "), "\n")+"\n")
+	}
 	fmt.Fprintln(w)
 	state := "complete"
 	switch {
@@ -39,15 +51,15 @@ func writeApplySummary(w io.Writer, verb string, s executor.Summary, savedPlan b
 			counts += fmt.Sprintf(", %d %s", c.n, c.word)
 		}
 	}
-	fmt.Fprintf(w, "%s %s: %s (%s).\n", verb, state, counts, round(s.DurationMS))
+	line(fmt.Sprintf("%s %s: %s (%s).", verb, state, counts, round(s.DurationMS)))
 	for _, d := range s.Delivered {
-		termtext.Fprintf(w, "New client secret %s delivered to %s.\n", d.Address, d.Target)
+		line(termtext.Sprintf("New client secret %s delivered to %s.", d.Address, d.Target))
 	}
 	switch {
 	case s.Stopped && savedPlan:
-		fmt.Fprintln(w, "State is saved; the saved plan is now stale: make a new plan (galshare plan --out FILE) and apply it to continue.")
+		line("State is saved; the saved plan is now stale: make a new plan (galshare plan --out FILE) and apply it to continue.")
 	case s.Stopped:
-		fmt.Fprintln(w, "State is saved; run apply again to continue.")
+		line("State is saved; run apply again to continue.")
 	}
 	for _, f := range s.Failures {
 		termtext.Fprintf(w, "\nError: %s\n", f.Error)

@@ -111,7 +111,7 @@ func TestLiveViewFitsTheTerminal(t *testing.T) {
 				v.Event(executor.Event{Type: executor.EventComplete, Address: a, Action: "create", Status: "succeeded", DurationMS: 1234})
 			}
 			v.Close()
-			writeApplySummary(&b, "Apply", executor.Summary{Succeeded: 60, Added: 60, DurationMS: 70}, false)
+			writeApplySummary(&b, "Apply", executor.Summary{Succeeded: 60, Added: 60, DurationMS: 70}, false, cols)
 			lines := screenLines(t, onlcr(b.Bytes()), cols, 24)
 			checkScreen(t, lines, cols, "Apply complete: 60 added, 0 changed, 0 destroyed (70ms).",
 				"Interrupt received: finishing 30 running")
@@ -163,7 +163,7 @@ func TestWriteApplySummary(t *testing.T) {
 				Command: `az role assignment create --assignee app --role "Contributor" --scope /s`}}},
 	}
 	var b bytes.Buffer
-	writeApplySummary(&b, "Apply", s, false)
+	writeApplySummary(&b, "Apply", s, false, 0)
 	want := `
 Apply finished with errors: 0 added, 0 changed, 0 destroyed, 1 failed, 1 blocked, 2 skipped (2.5s).
 

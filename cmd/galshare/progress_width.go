@@ -96,3 +96,30 @@ func wrapWords(s string, width int) []string {
 	}
 	return lines
 }
+
+// wrapProse breaks s at spaces into lines of at most width columns, the
+// lines after the first starting with indent. Unlike wrapWords it never cuts
+// a word: a path or URL longer than the line stays whole on its own.
+func wrapProse(s string, width int, indent string) []string {
+	var lines []string
+	cur := ""
+	for _, word := range strings.Fields(s) {
+		lead := ""
+		if len(lines) > 0 {
+			lead = indent
+		}
+		switch {
+		case cur == "":
+			cur = lead + word
+		case displayWidth(cur)+1+displayWidth(word) <= width:
+			cur += " " + word
+		default:
+			lines = append(lines, cur)
+			cur = indent + word
+		}
+	}
+	if cur != "" || len(lines) == 0 {
+		lines = append(lines, cur)
+	}
+	return lines
+}

@@ -204,6 +204,12 @@ func applySection(t *testing.T, lines []string, summary string) []string {
 	if end < 0 || end < start {
 		t.Fatalf("no summary line %q after the plan:\n%s", summary, strings.Join(lines, "\n"))
 	}
+	// The summary's own paragraph (its wrapped lines, where the secret
+	// went) belongs to it; the blocked instructions after the blank line
+	// are prose with URLs.
+	for end < len(lines) && strings.TrimSpace(lines[end]) != "" {
+		end++
+	}
 	return lines[start:end]
 }
 
