@@ -219,7 +219,8 @@ func firstNonEmpty(xs ...string) string {
 // tenants galshare has no credentials for. The secret value stays in an
 // azure.Secret in memory. Call the returned func when done.
 func (f *azureFlags) refreshOptions(ctx context.Context, a *app, conn *azure.Connector, m *spec.Manifest) (planner.RefreshOptions, func()) {
-	opts := planner.RefreshOptions{Parallelism: f.parallelism, StatePath: f.state.location(m), ForceState: f.forceState}
+	opts := planner.RefreshOptions{Parallelism: f.parallelism, StatePath: f.state.location(m), ForceState: f.forceState,
+		DeliveryCheck: checkDelivery}
 	manual := false
 	for _, c := range m.Consumers {
 		manual = manual || c.Access == spec.AccessManual
@@ -257,4 +258,15 @@ func readProbeSecret(ctx context.Context, conn *azure.Connector, tenant string, 
 		return kv.GetClientSecret(ctx, to.SecretName)
 	}
 	return azure.DeliveredSecret{}, fmt.Errorf("delivery %q cannot be read back", to.Kind)
+}
+
+// checkDelivery is the preflight's delivery check: a file target must be
+// writable now. A Key Vault target's rights cannot be read ahead (the vault
+// URL does not name its ARM resource); apply removes the new password if the
+// vault refuses the write.
+func checkDelivery(d planner.Delivery) error {
+	if d.Kind != spec.DeliveryFile || d.Path == "" {
+		return nil
+	}
+	return azure.CheckDeliveryWritable(d.Path)
 }

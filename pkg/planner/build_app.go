@@ -206,8 +206,7 @@ func (b *builder) buildPassword() {
 		DisplayName: sec.Description,
 		Lifetime:    sec.Lifetime,
 		RenewBefore: sec.RenewBefore,
-		DeliverTo: Delivery{Kind: sec.DeliverTo.Kind, Path: sec.DeliverTo.Path,
-			VaultURL: sec.DeliverTo.VaultURL, SecretName: sec.DeliverTo.SecretName},
+		DeliverTo:   deliveryOf(sec),
 	}
 	c := &Change{Address: addr, Tenant: b.m.Publisher.Tenant, Password: want, DependsOn: []Address{appAddr}}
 	rec, inState := b.stateRes(addr)

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/galshare/galshare/pkg/azure"
+	"github.com/galshare/galshare/pkg/spec"
 )
 
 // The write preflight: a plan names a right the operator lacks before apply
@@ -97,6 +98,14 @@ func assignmentScope(id string) string {
 // It runs before propagateBlocked, so dependants follow.
 func (b *builder) checkRights() {
 	for _, c := range b.changes {
+		if c.Password != nil && (c.Action == Create || c.Action == Replace) && b.snap.DeliveryProblem != "" {
+			why := "the new secret could not be delivered to " + c.Password.DeliverTo.String() + ": " + b.snap.DeliveryProblem
+			c.Action, c.Reason = Blocked, why
+			c.Blocked = &BlockedInfo{Why: why, Instructions: []string{"Make that location writable for the user galshare runs as, " +
+				"or point publisher.app.secret.deliverTo elsewhere, then plan again. (apply would otherwise create the password and " +
+				"have to remove it again at once.)"}}
+			continue
+		}
 		for _, n := range rightsNeeded(c, b.m.Publisher.Tenant) {
 			if bi := b.missingRight(c, n); bi != nil {
 				c.Action, c.Blocked, c.Reason = Blocked, bi, bi.Why
@@ -162,4 +171,10 @@ func hasAnyFold(have, want []string) bool {
 		}
 	}
 	return false
+}
+
+// deliveryOf is the plan's form of the manifest's deliverTo.
+func deliveryOf(sec *spec.Secret) Delivery {
+	return Delivery{Kind: sec.DeliverTo.Kind, Path: sec.DeliverTo.Path,
+		VaultURL: sec.DeliverTo.VaultURL, SecretName: sec.DeliverTo.SecretName}
 }

@@ -54,6 +54,11 @@ type RefreshOptions struct {
 	NoPreflight bool
 	// Progress, when set, is kept up to date as reads are queued and done.
 	Progress *RefreshProgress
+	// DeliveryCheck, with the preflight on, says whether a new secret could
+	// be delivered to the manifest's deliverTo now (nil: not checked). The
+	// command supplies it (azure.CheckDeliveryWritable for files); its
+	// answer becomes Snapshot.DeliveryProblem.
+	DeliveryCheck func(Delivery) error
 	// Delivered names the password whose value is at the manifest's
 	// delivery target (nil: none or unknown). The command reads it from the
 	// delivered document; only the keyId and client id reach the planner.
@@ -155,6 +160,11 @@ func Refresh(ctx context.Context, m *spec.Manifest, st *state.State, conn Connec
 	if !opts.NoPreflight && len(r.errs) == 0 && ctx.Err() == nil {
 		r.progress.setPhase("the operator's rights (preflight)")
 		r.preflight(opts.Destroy, now)
+		if sec := m.Publisher.App.Secret; sec != nil && opts.DeliveryCheck != nil {
+			if err := opts.DeliveryCheck(deliveryOf(sec)); err != nil {
+				r.snap.DeliveryProblem = err.Error()
+			}
+		}
 	}
 
 	r.snap.Calls = r.calls

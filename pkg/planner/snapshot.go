@@ -143,6 +143,10 @@ type Snapshot struct {
 	// Delivered is the password at the delivery target (nil: none, or the
 	// target cannot be read back), from RefreshOptions.Delivered.
 	Delivered *DeliveredKey
+	// DeliveryProblem, when the preflight found it, says why a new secret
+	// could not be delivered to deliverTo now; Build blocks creating or
+	// rotating the secret with it.
+	DeliveryProblem string
 	// Calls counts the API calls refresh made, for tests and the report.
 	Calls int
 }
