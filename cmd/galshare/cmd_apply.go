@@ -274,7 +274,7 @@ func loadOrMakePlan(ctx context.Context, a *app, az *azureFlags, f *applyFlags, 
 		if interrupted(ctx) {
 			return nil, false, planInterrupted(a)
 		}
-		return nil, false, refreshError(a.stderr, err)
+		return nil, false, refreshError(a.stderr, err, conn.CredentialSource)
 	}
 	p, err := planner.Build(m, snap, st, planner.Options{
 		Destroy:         destroy,

@@ -183,7 +183,7 @@ func refreshForPlan(ctx context.Context, a *app, az *azureFlags, f *planFlags, m
 		if interrupted(ctx) {
 			return nil, azure.Environment{}, planInterrupted(a)
 		}
-		return nil, azure.Environment{}, refreshError(a.stderr, err)
+		return nil, azure.Environment{}, refreshError(a.stderr, err, conn.CredentialSource)
 	}
 	a.log.Debug("refresh done", "calls", snap.Calls)
 	return snap, conn.Environment(), nil
@@ -224,24 +224,83 @@ func planInterrupted(a *app) error {
 }
 
 // refreshError prints each distinct Azure failure as one line (tenant,
-// object, call, what happened, fix) and exits 1.
-func refreshError(w io.Writer, err error) error {
-	var lines []string
+// object, call, what happened, fix) and exits 1. Sign-in failures of one
+// tenant are one line, however many reads met them, naming where that
+// tenant's credentials came from (sources, nil: not named).
+func refreshError(w io.Writer, err error, sources func(tenant string) string) error {
+	var errs []error
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range j.Unwrap() {
-			lines = append(lines, e.Error())
-		}
+		errs = j.Unwrap()
 	} else {
-		lines = []string{err.Error()}
+		errs = []error{err}
 	}
-	for _, l := range lines {
+	auth := false
+	for _, l := range groupSignInFailures(errs, sources) {
 		termtext.Fprintf(w, "galshare: error: %s\n", l)
 	}
-	var ae *azure.Error
-	if errors.As(err, &ae) && ae.Kind == azure.KindAuthFailed {
+	for _, e := range errs {
+		var ae *azure.Error
+		auth = auth || errors.As(e, &ae) && ae.Kind == azure.KindAuthFailed
+	}
+	if auth {
 		fmt.Fprintln(w, "galshare: plan needs read access in every managed tenant; see --credentials and --cloud.")
 	}
 	return withExitCode(exitFailure, nil)
+}
+
+// groupSignInFailures renders errs one per line, except that the sign-in
+// failures (KindAuthFailed) of one tenant with one code become a single line
+// naming the calls that met it and where the tenant's credentials came from:
+// a wrong operator secret is one fix, not one message per read.
+func groupSignInFailures(errs []error, sources func(tenant string) string) []string {
+	type group struct {
+		first *azure.Error
+		ops   []string
+		at    int
+	}
+	var lines []string
+	groups := map[string]*group{}
+	for _, e := range errs {
+		var ae *azure.Error
+		if !errors.As(e, &ae) || ae.Kind != azure.KindAuthFailed || ae.Tenant == "" {
+			lines = append(lines, e.Error())
+			continue
+		}
+		k := strings.ToLower(ae.Tenant) + "|" + ae.Code
+		g := groups[k]
+		if g == nil {
+			g = &group{first: ae, at: len(lines)}
+			groups[k] = g
+			lines = append(lines, "")
+		}
+		g.ops = append(g.ops, ae.Op)
+	}
+	for _, g := range groups {
+		ae := g.first
+		l := ae.Error()
+		// One sentence for the tenant: what failed, how many reads met it,
+		// where the credentials came from, then the fix.
+		if p := "tenant " + ae.Tenant + ": " + strings.TrimSpace(ae.Op+" "+ae.Object) + ": "; strings.HasPrefix(l, p) {
+			l = "tenant " + ae.Tenant + ": " + l[len(p):]
+		}
+		head, fix, hasFix := strings.Cut(l, "; fix: ")
+		if len(g.ops) > 1 {
+			head += fmt.Sprintf(", for %d reads (%s)", len(g.ops), countedOps(g.ops))
+		} else {
+			head += " (" + g.ops[0] + ")"
+		}
+		if sources != nil {
+			if src := sources(ae.Tenant); src != "" {
+				head += "; the credentials for this tenant come from the " + src
+			}
+		}
+		l = head
+		if hasFix {
+			l += "; fix: " + fix
+		}
+		lines[g.at] = l
+	}
+	return lines
 }
 
 // parseTargets reads --target values (plan, apply, destroy).
@@ -255,4 +314,23 @@ func parseTargets(ts []string) ([]planner.Address, error) {
 		targets = append(targets, addr)
 	}
 	return targets, nil
+}
+
+// countedOps lists call names once each, with a count when repeated:
+// "GET application, GET imageVersion ×2".
+func countedOps(ops []string) string {
+	var order []string
+	n := map[string]int{}
+	for _, o := range ops {
+		if n[o] == 0 {
+			order = append(order, o)
+		}
+		n[o]++
+	}
+	for i, o := range order {
+		if n[o] > 1 {
+			order[i] = fmt.Sprintf("%s ×%d", o, n[o])
+		}
+	}
+	return strings.Join(order, ", ")
 }

@@ -93,7 +93,7 @@ func verifySavedPlan(ctx context.Context, a *app, az *azureFlags, conn *azure.Co
 		if interrupted(ctx) {
 			return planInterrupted(a)
 		}
-		return refreshError(a.stderr, err)
+		return refreshError(a.stderr, err, conn.CredentialSource)
 	}
 	derived, err := planner.Build(m, snap, st, planner.Options{
 		Destroy:         p.Destroy,

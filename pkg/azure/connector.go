@@ -216,6 +216,28 @@ func (c *Connector) AppClients(appID string, secret Secret) *Connector {
 	return a
 }
 
+// CredentialSource names where the credentials galshare signs in to tenant
+// with come from (e.g. "environment (GALSHARE_TENANT_1111…_*)", "credentials
+// file", "cloud file"), so a refused secret is reported with the place to fix
+// it; "" when galshare has none for tenant.
+func (c *Connector) CredentialSource(tenant string) string {
+	cfg, ok := c.credentialConfig(tenant)
+	if !ok {
+		return ""
+	}
+	src := cfg.Source()
+	switch {
+	case src == "credentials file":
+		src += " (entry tenants." + strings.ToLower(tenant) + ")"
+	case src == "cloud file":
+		src += " (--cloud or " + "GALSHARE_CLOUD" + ")"
+	}
+	if cfg.ClientSecretEnv != "" {
+		src += ", secret from $" + cfg.ClientSecretEnv
+	}
+	return src
+}
+
 // credentialConfig finds how to sign in to tenant: app identity, credentials
 // file entry, environment, cloud file, credentials-file default, and finally the
 // default chain (public clouds only).

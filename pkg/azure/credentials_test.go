@@ -125,6 +125,17 @@ func TestCredentialPrecedence(t *testing.T) {
 			t.Errorf("%s: HasCredentials != %v", tt.tenant, tt.ok)
 		}
 	}
+	// CredentialSource says where to fix a refused credential.
+	for tenant, want := range map[string]string{
+		t1: "credentials file (entry tenants." + t1 + "), secret from $S1",
+		t2: "cloud file (--cloud or GALSHARE_CLOUD)",
+		t3: "environment (GALSHARE_TENANT_" + strings.ToUpper(strings.ReplaceAll(t3, "-", "")) + "_*)",
+		t4: "",
+	} {
+		if got := c.CredentialSource(tenant); got != want {
+			t.Errorf("CredentialSource(%s) = %q, want %q", tenant, got, want)
+		}
+	}
 	if cfg, _ := c.credentialConfig(t3); strings.Contains(sprintAll(cfg), testSecretValue) {
 		t.Error("printing a credential config leaks the secret")
 	}
