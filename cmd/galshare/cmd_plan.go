@@ -280,14 +280,12 @@ func groupSignInFailures(errs []error, sources func(tenant string) string) []str
 		l := ae.Error()
 		// One sentence for the tenant: what failed, how many reads met it,
 		// where the credentials came from, then the fix.
-		if p := "tenant " + ae.Tenant + ": " + strings.TrimSpace(ae.Op+" "+ae.Object) + ": "; strings.HasPrefix(l, p) {
+		if p := "tenant " + ae.Tenant + ": " + strings.TrimSpace(ae.Op+" "+ae.Object) + ": "; len(g.ops) > 1 && strings.HasPrefix(l, p) {
 			l = "tenant " + ae.Tenant + ": " + l[len(p):]
 		}
 		head, fix, hasFix := strings.Cut(l, "; fix: ")
 		if len(g.ops) > 1 {
 			head += fmt.Sprintf(", for %d reads (%s)", len(g.ops), countedOps(g.ops))
-		} else {
-			head += " (" + g.ops[0] + ")"
 		}
 		if sources != nil {
 			if src := sources(ae.Tenant); src != "" {

@@ -2,6 +2,7 @@ package azure
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -104,6 +105,10 @@ func LoadCredentialsFile(path string) (*CredentialsFile, error) {
 		return nil, fmt.Errorf("reading credentials file: %w", err)
 	}
 	f, err := ParseCredentialsFile(raw, filepath.Dir(path))
+	var ke *KeyError
+	if errors.As(err, &ke) {
+		return nil, fmt.Errorf("credentials file %s:%d:%d: %s", path, ke.Line, ke.Col, ke.Msg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("credentials file %s: %w", path, err)
 	}
@@ -114,6 +119,9 @@ func LoadCredentialsFile(path string) (*CredentialsFile, error) {
 // accepts); dir resolves relative paths. Unknown keys are errors, and so is a
 // literal secret value: the file names environment variables instead.
 func ParseCredentialsFile(raw []byte, dir string) (*CredentialsFile, error) {
+	if err := checkCredentialKeys(raw); err != nil {
+		return nil, err
+	}
 	var f CredentialsFile
 	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
 	dec.KnownFields(true)
