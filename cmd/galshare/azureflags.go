@@ -68,13 +68,13 @@ func (f *azureFlags) register(cmd *cobra.Command) {
 	fs.BoolVar(&f.forceState, "force-state", false, "use the state even though it was written for a manifest of another name")
 	fs.IntVar(&f.parallelism, "parallelism", planner.DefaultParallelism, "at most `N` requests to Azure on the wire at once (token requests included)")
 	def := defaultTimeoutFor(cmd.Name())
-	usage := "deadline of the whole command (0: none); what was still waiting is named when it is hit"
+	usage := "`DURATION` the whole command may take (0: no limit); what was still waiting is named when it is hit"
 	if def == 0 {
-		usage = "deadline of the whole command (default none: every call is bounded, replication waits by --wait-timeout); what was still waiting is named when it is hit"
+		usage = "`DURATION` the whole command may take (default: no limit; every call is bounded by --request-timeout); what was still waiting is named when it is hit"
 	}
 	fs.DurationVar(&f.timeout, "timeout", def, usage)
 	fs.DurationVar(&f.requestTimeout, "request-timeout", azure.DefaultRequestTimeout,
-		"deadline of one HTTP request to Azure; an endpoint that does not answer in time is reported at once, and not called again for a minute")
+		"`DURATION` one HTTP request to Azure may take; an endpoint that does not answer in time is reported at once, and not called again for a minute")
 	if run := cmd.RunE; run != nil {
 		cmd.RunE = func(cmd *cobra.Command, args []string) error { return f.withDeadline(cmd, args, run) }
 	}

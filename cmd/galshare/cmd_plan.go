@@ -81,7 +81,7 @@ action (takes precedence over 2).`,
 	fs.StringVar(&f.format, "format", "text", "output `FORMAT`: text, json or markdown (for pull-request comments)")
 	fs.BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes (0 only when there are none)")
 	fs.BoolVar(&f.destroy, "destroy", false, "plan the removal of everything galshare created for this manifest")
-	fs.StringArrayVar(&f.targets, "target", nil, "limit the plan to this address and what it depends on (repeatable)")
+	fs.StringArrayVar(&f.targets, "target", nil, "limit the plan to this `ADDRESS` and what it depends on (repeatable)")
 	fs.BoolVar(&f.showUnchanged, "show-unchanged", false, "also list objects that need no change (text format)")
 	fs.BoolVar(&f.noPreflight, "no-preflight", false, "do not check the operator's write rights (for a read-only CI dry-run)")
 	az.register(cmd)

@@ -25,7 +25,7 @@ type stateFlags struct {
 func (f *stateFlags) register(fs *pflag.FlagSet) {
 	f.state.register(fs)
 	fs.StringVar(&f.manifest, "manifest", "", "`FILE` whose state.url names the state (and whose publisher tenant signs in to the blob)")
-	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "how long restore and migrate wait for a held state lock")
+	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for a held state lock (restore and migrate)")
 }
 
 // backend is the state these flags name. Its Entra sign-in, for a blob

@@ -63,7 +63,7 @@ Exit code 0 when every manifest is valid (warnings allowed), 1 otherwise.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false,
 		"print diagnostics to stdout as a JSON array of {file, line, column, severity, code, message, hint, path}")
 	cmd.Flags().StringVar(&statePath, "state", state.DefaultPath,
-		"path of the state file plan and apply will use (deliverTo may not name it or its lock, backup and temp files)")
+		"the state `FILE` plan and apply will use (deliverTo may not name it or its lock, backup and temp files)")
 	return cmd
 }
 
