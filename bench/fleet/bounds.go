@@ -32,14 +32,16 @@ import (
 // need no further read (the refresh read already shows them ready). Entra is eventually consistent, so each Entra
 // create (app, password, service principal) is followed by 1 read that proves it visible (a plan made before
 // would plan the object again: a duplicate password, or a replaced role assignment; see
-// pkg/executor/visible.go). The Preflight and ReadBack counts are kept apart so the table can show the minimum
+// pkg/executor/visible.go), and each delete by 1 read before it that proves the live object is still galshare's
+// (its principal, its marker: galshare never deletes what is not its own, pkg/executor/trust.go). The Preflight and
+// ReadBack counts (read-backs and those ownership re-reads) are kept apart so the table can show the minimum
 // without them as well.
 //
 // Dependency depth D (calls that must happen one after another): sign-in 2 (discovery, then token) + refresh 3
 // when the app exists (app → its service principals → their role assignments) or 1 when it does not (every read
 // is independent), + 1 when the preflight reads rights at scopes only the assignment lists show to need writes, +
 // for apply the longest write chain: app → read-back → service principal → read-back → role assignment (5 on a
-// first apply), or delete role assignment → delete service principal (2).
+// first apply), or re-read → delete role assignment → re-read → delete service principal (4).
 //
 // Lower bound on wall time, with W minimum calls, P calls in flight and latency L per call:
 //
@@ -245,9 +247,13 @@ func (w *world) applyMin(d desired) phaseMin {
 		}
 	}
 	delRole, delSP := false, false
+	// Every delete re-reads its object first, to prove it is still
+	// galshare's (its principal, its marker) before removing it.
 	for g := range w.grants {
 		if !wanted(d, g) {
 			m.Writes++
+			m.Reads++
+			m.ReadBack++
 			delRole = true
 			delete(w.grants, g)
 		}
@@ -255,6 +261,8 @@ func (w *world) applyMin(d desired) phaseMin {
 	for i, ok := range w.consumerSP {
 		if _, in := d[i]; ok && !in {
 			m.Writes++
+			m.Reads++
+			m.ReadBack++
 			delSP = true
 			delete(w.consumerSP, i)
 		}
@@ -277,7 +285,7 @@ func (w *world) applyMin(d desired) phaseMin {
 	}
 	// Each create is followed by its read-back before its dependents start.
 	chain := 2*create + 2*b2i(spLevel) + b2i(roleLevel)
-	m.Depth += max(chain, b2i(delRole)+b2i(delSP))
+	m.Depth += max(chain, 2*b2i(delRole)+2*b2i(delSP))
 	return m
 }
 

@@ -35,9 +35,10 @@ func TestPhaseMinimum(t *testing.T) {
 		{"no-op plan", func() phaseMin { return w.planMin(initial) }, phaseMin{Identity: 9, Reads: 17, Depth: 5}},
 		// Consumer 1 removed (still read through state: 3 sign-in, SP 1, its 2 assignments by id), consumer 0
 		// gains a grant. Reads: 1+3+3+1+3 + consumer 0 (SP 1 + 3 lists) + consumer 1 (SP 1 + 2) = 18, + the
-		// preflight at the new grant's scope and the 2 deleted ones' = 21. Writes: 1 PUT + 2 DELETE assignments +
-		// 1 DELETE SP = 4. Depth 5 + preflight 1 + max(role 1, delete chain 2).
-		{"change apply", func() phaseMin { return w.applyMin(changed) }, phaseMin{Identity: 9, Reads: 21, Writes: 4, Depth: 8, Preflight: 3}},
+		// preflight at the new grant's scope and the 2 deleted ones' = 21, + the ownership re-read before each of
+		// the 3 deletes = 24. Writes: 1 PUT + 2 DELETE assignments + 1 DELETE SP = 4. Depth 5 + preflight 1 +
+		// max(role 1, delete chain: re-read, delete, re-read, delete = 4).
+		{"change apply", func() phaseMin { return w.applyMin(changed) }, phaseMin{Identity: 9, Reads: 24, Writes: 4, Depth: 10, Preflight: 3, ReadBack: 3}},
 		// Consumer 1 is gone from state too.
 		{"final plan", func() phaseMin { return w.planMin(changed) }, phaseMin{Identity: 6, Reads: 15, Depth: 5}},
 	}
