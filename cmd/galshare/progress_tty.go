@@ -144,7 +144,7 @@ func (v *liveView) Notice(msg string) {
 	defer v.mu.Unlock()
 	if !v.closed {
 		cols, _ := v.size()
-		v.redraw(wrapWords(msg, max(cols, 20)-1))
+		v.redraw(wrapProse(msg, max(cols, 20)-1, ""))
 	}
 }
 

@@ -72,34 +72,10 @@ func escapeLen(s string) int {
 
 func decodeRune(s string) (rune, int) { return utf8.DecodeRuneInString(s) }
 
-// wrapWords breaks s into lines of at most width columns at spaces; a word
-// longer than width is cut with fitWidth.
-func wrapWords(s string, width int) []string {
-	var lines []string
-	cur := ""
-	for _, word := range strings.Fields(s) {
-		switch {
-		case cur == "":
-			cur = word
-		case displayWidth(cur)+1+displayWidth(word) <= width:
-			cur += " " + word
-		default:
-			lines = append(lines, cur)
-			cur = word
-		}
-	}
-	if cur != "" || len(lines) == 0 {
-		lines = append(lines, cur)
-	}
-	for i := range lines {
-		lines[i] = fitWidth(lines[i], width)
-	}
-	return lines
-}
-
 // wrapProse breaks s at spaces into lines of at most width columns, the
-// lines after the first starting with indent. Unlike wrapWords it never cuts
-// a word: a path or URL longer than the line stays whole on its own.
+// lines after the first starting with indent. It never cuts a word: a path
+// or URL longer than the line stays whole on its own (the terminal wraps it,
+// which copying survives).
 func wrapProse(s string, width int, indent string) []string {
 	var lines []string
 	cur := ""

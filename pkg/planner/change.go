@@ -2,6 +2,8 @@ package planner
 
 import (
 	"time"
+
+	"github.com/galshare/galshare/pkg/spec"
 )
 
 // ResourceType is the type of a managed object as recorded in state and the
@@ -207,4 +209,10 @@ type WaitPayload struct {
 	GalleryID string `json:"gallery_id"`
 	Image     string `json:"image"`
 	Version   string `json:"version"`
+}
+
+// deliveryOf is the plan's form of the manifest's deliverTo.
+func deliveryOf(sec *spec.Secret) Delivery {
+	return Delivery{Kind: sec.DeliverTo.Kind, Path: sec.DeliverTo.Path,
+		VaultURL: sec.DeliverTo.VaultURL, SecretName: sec.DeliverTo.SecretName}
 }

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/galshare/galshare/pkg/azure"
-	"github.com/galshare/galshare/pkg/spec"
 )
 
 // The write preflight: a plan names a right the operator lacks before apply
@@ -171,10 +170,4 @@ func hasAnyFold(have, want []string) bool {
 		}
 	}
 	return false
-}
-
-// deliveryOf is the plan's form of the manifest's deliverTo.
-func deliveryOf(sec *spec.Secret) Delivery {
-	return Delivery{Kind: sec.DeliverTo.Kind, Path: sec.DeliverTo.Path,
-		VaultURL: sec.DeliverTo.VaultURL, SecretName: sec.DeliverTo.SecretName}
 }
